@@ -1,0 +1,268 @@
+/**
+ * The extension's whole configuration: environment variables, validated with zod in one place.
+ * Only this file (and the entry) reads the environment; everything else receives a `Config`.
+ */
+import { z } from 'zod';
+
+/** Telemetry API schema versions the extension can subscribe with. */
+export const SCHEMA_VERSIONS = ['2022-07-01', '2022-12-13', '2025-01-29'] as const;
+/** Telemetry types the extension can subscribe to. */
+export const TELEMETRY_TYPES = ['platform', 'function', 'extension'] as const;
+/** Flush strategies (see the README: "When records leave"). */
+export const FLUSH_STRATEGIES = ['adaptive', 'background', 'end'] as const;
+/** pino levels for the extension's own log. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const MIB = 1024 * 1024;
+
+/** The validated configuration. */
+export interface Config {
+  /** The Data Tap client token (never logged). */
+  token: string;
+  tapUrl: string;
+  extensionName: string;
+  receiverAddress: string;
+  receiverPort: number;
+  telemetry: {
+    maxItems: number;
+    maxBytes: number;
+    timeoutMs: number;
+    apiVersion: '2022-07-01';
+    schemaVersion: (typeof SCHEMA_VERSIONS)[number];
+    types: (typeof TELEMETRY_TYPES)[number][];
+  };
+  runtimeApi: string;
+  extensionApiVersion: '2020-01-01';
+  flushStrategy: (typeof FLUSH_STRATEGIES)[number];
+  idleThresholdMs: number;
+  requestTimeoutMs: number;
+  maxRequestBytes: number;
+  gzip: boolean;
+  memoryMaxBytes: number;
+  spoolDir: string;
+  spoolMaxBytes: number;
+  shutdownMarginMs: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  strict: boolean;
+  /** What the envelope says about where a record comes from. */
+  context: {
+    functionName: string;
+    functionVersion: string;
+    region: string;
+    logGroup: string;
+    logStream: string;
+  };
+}
+
+/** One environment variable: how it is read, its default, and the accepted range in words. */
+interface Variable<T> {
+  schema: z.ZodType<T>;
+  range: string;
+  default?: T;
+  secret?: boolean;
+}
+
+const intVar = (min: number, max: number, def?: number, except?: number): Variable<number> => ({
+  schema: z
+    .string()
+    .regex(/^\s*\d+\s*$/)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min)
+        .max(max)
+        .refine((n) => n !== except),
+    ),
+  range: `an integer from ${min} to ${max}${except === undefined ? '' : ` other than ${except}`}`,
+  ...(def === undefined ? {} : { default: def }),
+});
+
+const enumVar = <const T extends readonly [string, ...string[]]>(
+  values: T,
+  def: T[number],
+): Variable<T[number]> => ({
+  schema: z.enum(values),
+  range: `one of ${values.join(', ')}`,
+  default: def,
+});
+
+const boolVar = (def: boolean): Variable<boolean> => ({
+  schema: z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
+    .transform((s) => s === 'true' || s === '1' || s === 'yes'),
+  range: 'true or false',
+  default: def,
+});
+
+const stringVar = (pattern: RegExp, range: string, def?: string, secret = false): Variable<string> => ({
+  schema: z.string().regex(pattern),
+  range,
+  ...(def === undefined ? {} : { default: def }),
+  secret,
+});
+
+const isLoopbackHost = (host: string) =>
+  host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+
+const urlVar: Variable<string> = {
+  schema: z.string().refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+    } catch {
+      return false;
+    }
+  }),
+  range: 'an https:// URL (http:// only for a loopback host)',
+};
+
+const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
+  schema: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(TELEMETRY_TYPES)).min(1))
+    .transform((types) => [...new Set(types)]),
+  range: `a comma-separated, non-empty subset of ${TELEMETRY_TYPES.join(', ')}`,
+  default: [...TELEMETRY_TYPES],
+};
+
+/** Every variable the extension reads, in the order of the README table. */
+export const VARIABLES = {
+  BD_TAP_CLIENT_TOKEN: stringVar(/\S/, 'a non-empty Data Tap client token', undefined, true),
+  BD_DATA_TAP_URL: urlVar,
+  EXTENSION_NAME: stringVar(
+    /^[A-Za-z0-9._-]{1,64}$/,
+    'a file name of letters, digits, ".", "_", "-"',
+    'data-taps-lambda-extension',
+  ),
+  RECEIVER_ADDRESS: stringVar(/^[A-Za-z0-9.:[\]-]+$/, '"sandbox" or a host name or IP address', 'sandbox'),
+  RECEIVER_PORT: intVar(0, 65535, 4243, 9001),
+  MAX_ITEMS: intVar(1000, 10000, 10000),
+  MAX_BYTES: intVar(262144, 1048576, 262144),
+  TIMEOUT_MS: intVar(25, 30000, 1000),
+  AWS_LAMBDA_RUNTIME_API: stringVar(/^[A-Za-z0-9.[\]:-]+:\d{1,5}$/, 'host:port (set by Lambda)'),
+  AWS_LAMBDA_RUNTIME_EXTENSION_API_VERSION: enumVar(['2020-01-01'], '2020-01-01'),
+  AWS_LAMBDA_RUNTIME_TELEMETRY_API_VERSION: enumVar(['2022-07-01'], '2022-07-01'),
+  AWS_LAMBDA_RUNTIME_TELEMETRY_SCHEMA_VERSION: enumVar(SCHEMA_VERSIONS, '2022-12-13'),
+  DATA_TAPS_TYPES: typesVar,
+  DATA_TAPS_FLUSH_STRATEGY: enumVar(FLUSH_STRATEGIES, 'adaptive'),
+  DATA_TAPS_IDLE_THRESHOLD_MS: intVar(0, 900_000, 10_000),
+  DATA_TAPS_REQUEST_TIMEOUT_MS: intVar(100, 60_000, 5_000),
+  DATA_TAPS_MAX_REQUEST_BYTES: intVar(65_536, 5_000_000, 4 * MIB),
+  DATA_TAPS_GZIP: boolVar(false),
+  DATA_TAPS_MEMORY_MAX_BYTES: intVar(MIB, 1024 * MIB, 32 * MIB),
+  DATA_TAPS_SPOOL_DIR: stringVar(/^\/\S*$/, 'an absolute path', '/tmp/data-taps-spool'),
+  DATA_TAPS_SPOOL_MAX_BYTES: intVar(0, 10 * 1024 * MIB, 64 * MIB),
+  DATA_TAPS_SHUTDOWN_MARGIN_MS: intVar(50, 1500, 300),
+  DATA_TAPS_LOG_LEVEL: enumVar(LOG_LEVELS, 'info'),
+  DATA_TAPS_STRICT: boolVar(false),
+} satisfies Record<string, Variable<unknown>>;
+
+type VariableName = keyof typeof VARIABLES;
+type Values = { [K in VariableName]: (typeof VARIABLES)[K] extends Variable<infer T> ? T : never };
+
+/** The outcome of {@link loadConfig}. */
+export type LoadedConfig =
+  | { ok: true; config: Config }
+  | {
+      ok: false;
+      /** One line per invalid variable: its name, its value (never a secret's) and the accepted range. */
+      errors: string[];
+      /** What the lifecycle needs to stay registered without shipping; undefined when even that is invalid. */
+      lifecycle:
+        | { runtimeApi: string; extensionName: string; logLevel: Config['logLevel']; strict: boolean }
+        | undefined;
+    };
+
+const show = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+
+/**
+ * Reads and validates the configuration from an environment. Never throws; an invalid environment
+ * gives one line per bad variable, naming it, its value (never the token's) and the accepted range.
+ * @example
+ * const loaded = loadConfig(process.env);
+ * if (!loaded.ok) for (const line of loaded.errors) logger.error(line);
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): LoadedConfig {
+  const errors: string[] = [];
+  const values: Partial<Record<VariableName, unknown>> = {};
+  for (const [name, variable] of Object.entries(VARIABLES) as [VariableName, Variable<unknown>][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      if ('default' in variable) values[name] = variable.default;
+      else errors.push(`${name} is not set: it must be ${variable.range}`);
+      continue;
+    }
+    const parsed = variable.schema.safeParse(raw);
+    if (parsed.success) values[name] = parsed.data;
+    else {
+      const shown = variable.secret ? '(value hidden)' : `=${show(raw)}`;
+      errors.push(`${name}${shown} is invalid: it must be ${variable.range}`);
+    }
+  }
+  const v = values as Values;
+  if (errors.length > 0) {
+    const lifecycleOk = v.AWS_LAMBDA_RUNTIME_API !== undefined && v.EXTENSION_NAME !== undefined;
+    return {
+      ok: false,
+      errors,
+      lifecycle: lifecycleOk
+        ? {
+            runtimeApi: v.AWS_LAMBDA_RUNTIME_API,
+            extensionName: v.EXTENSION_NAME,
+            logLevel: v.DATA_TAPS_LOG_LEVEL ?? 'info',
+            strict: v.DATA_TAPS_STRICT ?? false,
+          }
+        : undefined,
+    };
+  }
+  const functionName = env['AWS_LAMBDA_FUNCTION_NAME'] ?? '';
+  return {
+    ok: true,
+    config: {
+      token: v.BD_TAP_CLIENT_TOKEN,
+      tapUrl: v.BD_DATA_TAP_URL,
+      extensionName: v.EXTENSION_NAME,
+      receiverAddress: v.RECEIVER_ADDRESS,
+      receiverPort: v.RECEIVER_PORT,
+      telemetry: {
+        maxItems: v.MAX_ITEMS,
+        maxBytes: v.MAX_BYTES,
+        timeoutMs: v.TIMEOUT_MS,
+        apiVersion: v.AWS_LAMBDA_RUNTIME_TELEMETRY_API_VERSION,
+        schemaVersion: v.AWS_LAMBDA_RUNTIME_TELEMETRY_SCHEMA_VERSION,
+        types: v.DATA_TAPS_TYPES,
+      },
+      runtimeApi: v.AWS_LAMBDA_RUNTIME_API,
+      extensionApiVersion: v.AWS_LAMBDA_RUNTIME_EXTENSION_API_VERSION,
+      flushStrategy: v.DATA_TAPS_FLUSH_STRATEGY,
+      idleThresholdMs: v.DATA_TAPS_IDLE_THRESHOLD_MS,
+      requestTimeoutMs: v.DATA_TAPS_REQUEST_TIMEOUT_MS,
+      maxRequestBytes: v.DATA_TAPS_MAX_REQUEST_BYTES,
+      gzip: v.DATA_TAPS_GZIP,
+      memoryMaxBytes: v.DATA_TAPS_MEMORY_MAX_BYTES,
+      spoolDir: v.DATA_TAPS_SPOOL_DIR,
+      spoolMaxBytes: v.DATA_TAPS_SPOOL_MAX_BYTES,
+      shutdownMarginMs: v.DATA_TAPS_SHUTDOWN_MARGIN_MS,
+      logLevel: v.DATA_TAPS_LOG_LEVEL,
+      strict: v.DATA_TAPS_STRICT,
+      context: {
+        functionName,
+        functionVersion: env['AWS_LAMBDA_FUNCTION_VERSION'] ?? '',
+        region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? '',
+        // Lambda does not pass the log group and stream to extensions: the group follows the default naming.
+        logGroup: env['AWS_LAMBDA_LOG_GROUP_NAME'] ?? (functionName ? `/aws/lambda/${functionName}` : ''),
+        logStream: env['AWS_LAMBDA_LOG_STREAM_NAME'] ?? '',
+      },
+    },
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * The envelope: what one line sent to the Data Tap looks like. Stable and flat on purpose: the tap
+ * turns lines into Parquet with DuckDB (`union_by_name`, `maximum_depth=2`), so every top-level key
+ * has one JSON type across all records (or is null), and the original record is kept losslessly as a
+ * JSON string in `record`.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseLogLine } from './log-line.js';
+
+/** Envelope format version, in the `v` column. */
+export const ENVELOPE_VERSION = 1;
+
+/** One line sent to the Data Tap. */
+export interface Envelope {
+  /** Envelope format version. */
+  v: number;
+  /** Stable id of this record: `<environment id>-<sequence>`; a retry resends the same id. */
+  id: string;
+  /** The record's time (ISO 8601), as Lambda stamped it. */
+  time: string;
+  /** Telemetry type (`function`, `platform.report`, ...) or one of ours (`dataTaps.stats`, ...). */
+  type: string;
+  functionName: string;
+  /** Function version (the original extension's `version`). */
+  version: string;
+  region: string;
+  logGroup: string;
+  logStream: string;
+  requestId: string | null;
+  /** Log level of a log line (`INFO`, `ERROR`, ...), or the level implied by a platform status. */
+  level: string | null;
+  /** The log line's message (at most 4,096 characters; the whole line is in `record`). */
+  message: string | null;
+  /** `status` of platform records (`success`, `error`, `failure`, `timeout`). */
+  status: string | null;
+  durationMs: number | null;
+  billedDurationMs: number | null;
+  maxMemoryUsedMB: number | null;
+  initDurationMs: number | null;
+  /** `text` when the original record was a string, `json` when it was an object (then `record` is its JSON). */
+  recordFormat: 'text' | 'json';
+  /** The original record, losslessly: the string itself, or the object's JSON. */
+  record: string;
+}
+
+/** Where records come from (the envelope's constant columns). */
+export interface EnvelopeContext {
+  functionName: string;
+  functionVersion: string;
+  region: string;
+  logGroup: string;
+  logStream: string;
+}
+
+/** A telemetry record as the Telemetry API delivers it. */
+export interface RawTelemetryRecord {
+  time?: unknown;
+  type: string;
+  record?: unknown;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+/**
+ * Builds envelopes with ids unique to this environment and stable once assigned.
+ * @example
+ * const envelopes = createEnvelopeFactory(context);
+ * const line = JSON.stringify(envelopes.fromTelemetry({ time, type: 'function', record: 'hello\n' }));
+ */
+export function createEnvelopeFactory(context: EnvelopeContext, options: { environmentId?: string } = {}) {
+  const environmentId = options.environmentId ?? randomBytes(6).toString('hex');
+  let sequence = 0;
+  const base = (type: string, time: string) => ({
+    v: ENVELOPE_VERSION,
+    id: `${environmentId}-${(sequence++).toString(36)}`,
+    time,
+    type,
+    functionName: context.functionName,
+    version: context.functionVersion,
+    region: context.region,
+    logGroup: context.logGroup,
+    logStream: context.logStream,
+  });
+
+  return {
+    environmentId,
+    /** The envelope of one telemetry record. */
+    fromTelemetry(raw: RawTelemetryRecord): Envelope {
+      const time = typeof raw.time === 'string' ? raw.time : new Date().toISOString();
+      const record = raw.record;
+      const recordFormat = typeof record === 'string' ? 'text' : 'json';
+      const recordText = typeof record === 'string' ? record : (JSON.stringify(record) ?? 'null');
+      let requestId: string | null = null;
+      let level: string | null = null;
+      let message: string | null = null;
+      let status: string | null = null;
+      let metrics: Record<string, unknown> = {};
+      if (raw.type === 'function' || raw.type === 'extension') {
+        const line = parseLogLine(record);
+        requestId = line.requestId;
+        level = line.level;
+        message = line.message;
+      } else if (isObject(record)) {
+        requestId = str(record['requestId']);
+        status = str(record['status']);
+        if (isObject(record['metrics'])) metrics = record['metrics'];
+        if (status !== null) level = status === 'success' ? 'INFO' : 'ERROR';
+        if (raw.type === 'platform.logsDropped') level = 'WARN';
+        message = str(record['errorType']) ?? str(record['reason']);
+      }
+      return {
+        ...base(raw.type, time),
+        requestId,
+        level,
+        message,
+        status,
+        durationMs: num(metrics['durationMs']),
+        billedDurationMs: num(metrics['billedDurationMs']),
+        maxMemoryUsedMB: num(metrics['maxMemoryUsedMB']),
+        initDurationMs: num(metrics['initDurationMs']),
+        recordFormat,
+        record: recordText,
+      };
+    },
+    /** An envelope of the extension's own (`dataTaps.*`): counters, drop reports, notices. */
+    own(
+      type: `dataTaps.${string}`,
+      level: string,
+      message: string,
+      record: Record<string, unknown>,
+      now = new Date(),
+    ): Envelope {
+      return {
+        ...base(type, now.toISOString()),
+        requestId: null,
+        level,
+        message,
+        status: null,
+        durationMs: null,
+        billedDurationMs: null,
+        maxMemoryUsedMB: null,
+        initDurationMs: null,
+        recordFormat: 'json',
+        record: JSON.stringify(record),
+      };
+    },
+  };
+}
+
+/** The factory's type. */
+export type EnvelopeFactory = ReturnType<typeof createEnvelopeFactory>;

@@ -1,0 +1,54 @@
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogger, isOwnLogLine } from '../../src/logger.js';
+
+describe('createLogger', () => {
+  it('writes JSON lines synchronously, with the self marker, the level label and the fields', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'logger-')), 'log');
+    const fd = openSync(file, 'w');
+    const { logger } = createLogger('debug', { fd });
+    logger.debug('d');
+    logger.info('i', { a: 1 });
+    logger.warn('w');
+    logger.error('e', { b: 'x' });
+    closeSync(fd);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      ['debug', 'd'],
+      ['info', 'i'],
+      ['warn', 'w'],
+      ['error', 'e'],
+    ]);
+    expect(lines[1]).toMatchObject({ logger: 'data-taps', a: 1 });
+    expect(lines[3]).toMatchObject({ b: 'x' });
+    expect(lines.every((l) => isOwnLogLine(`${JSON.stringify(l)}\n`))).toBe(true);
+  });
+
+  it('respects the level', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'logger-')), 'log');
+    const fd = openSync(file, 'w');
+    createLogger('warn', { fd }).logger.info('hidden');
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+});
+
+describe('isOwnLogLine', () => {
+  it('recognises own lines as text or as JSON-format objects, and nothing else', () => {
+    expect(isOwnLogLine('{"level":"info","logger":"data-taps","msg":"x"}\n')).toBe(true);
+    expect(isOwnLogLine({ logger: 'data-taps', msg: 'x' })).toBe(true);
+    expect(isOwnLogLine({ level: 'INFO', message: '{"level":"info","logger":"data-taps","msg":"x"}' })).toBe(
+      true,
+    );
+    expect(isOwnLogLine('another extension says hi\n')).toBe(false);
+    expect(isOwnLogLine({ message: 'hi' })).toBe(false);
+    expect(isOwnLogLine({ message: 42 })).toBe(false);
+    expect(isOwnLogLine(null)).toBe(false);
+    expect(isOwnLogLine(7)).toBe(false);
+  });
+});

@@ -1,0 +1,565 @@
+import type { Buffer } from 'node:buffer';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { backoffDelay, parseRetryAfter } from './backoff.js';
+import { type BodyPlanItem, batchIdOf, buildBody, lineSizes, planBodies } from './body.js';
+import { type BreakerState, createCircuitBreaker } from './circuit-breaker.js';
+import {
+  CircuitOpenError,
+  DataTapAuthError,
+  DataTapHttpError,
+  DataTapNetworkError,
+  DeadlineExceededError,
+  LineTooLargeError,
+  SinkClosedError,
+} from './errors.js';
+import { type Logger, noopLogger } from './logger.js';
+import { type DataTapSinkOptionsInput, dataTapSinkOptionsSchema, parseOptions } from './options.js';
+import { createRedactor } from './redact.js';
+import { judgeAnswer, MAX_READ_BYTES, readBodyText } from './response.js';
+import type { SendBatch, SendOptions, SendResult, Sink } from './sink.js';
+import { isTokenProvider, type TokenProvider } from './token.js';
+import { describeUrl } from './url.js';
+
+/**
+ * What {@link createDataTapSink} takes besides its options; every one is optional. `fetch`,
+ * `setTimeout` and `clearTimeout` are looked up on `globalThis` at call time when not given, so
+ * nock and fake timers see them.
+ *
+ * @example
+ * ```ts
+ * let clock = 0;
+ * const deps: DataTapSinkDeps = { now: () => clock, sleep: async (ms) => { clock += ms; }, random: () => 0.5 };
+ * ```
+ */
+export interface DataTapSinkDeps {
+  fetch?: typeof globalThis.fetch;
+  /** The clock the deadline is measured on (epoch ms). */
+  now?: () => number;
+  /** Waits `ms` (resolving early when `signal` aborts). Default: a timer from `setTimeout`. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A number in [0, 1) for the backoff jitter. */
+  random?: () => number;
+  logger?: Logger;
+  setTimeout?: (callback: () => void, ms: number) => unknown;
+  clearTimeout?: (handle: unknown) => void;
+}
+
+/**
+ * Counters of a Data Tap sink since it was created. They never hold the token.
+ *
+ * @example
+ * ```ts
+ * const { requests, retries, breakerState } = sink.stats();
+ * ```
+ */
+export interface SinkStats {
+  /** `send()` calls. */
+  sends: number;
+  /** HTTP requests made. */
+  requests: number;
+  /** Requests that repeated a body after a retryable failure. */
+  retries: number;
+  /** Lines the tap confirmed. */
+  deliveredLines: number;
+  /** Body bytes the tap confirmed (as sent: compressed when gzip is on). */
+  deliveredBytes: number;
+  /** Uncompressed bytes the tap confirmed. */
+  deliveredRawBytes: number;
+  /** Lines returned unsent. */
+  unsentLines: number;
+  /** Lines dropped because they can never fit (`oversizeLines: 'drop'`). */
+  droppedLines: number;
+  /** Bodies split in two after a 413. */
+  splits: number;
+  /** Requests that hit the per-request timeout. */
+  timeouts: number;
+  /** Requests that failed without an answer (timeouts included). */
+  networkErrors: number;
+  /** Answers that were not a success. */
+  httpErrors: number;
+  /** Token refusals and token provider failures. */
+  tokenFailures: number;
+  breakerState: BreakerState;
+  /** How many times the breaker opened. */
+  breakerOpens: number;
+  /** The last HTTP status received. */
+  lastStatus: number | undefined;
+  /** The last error (name and redacted message). */
+  lastError: { name: string; message: string } | undefined;
+}
+
+/**
+ * A {@link Sink} that POSTs NDJSON to a Data Tap, plus its counters.
+ *
+ * @example
+ * ```ts
+ * const sink: DataTapSink = createDataTapSink({ url, token });
+ * console.log(sink.stats().deliveredLines);
+ * ```
+ */
+export interface DataTapSink extends Sink {
+  stats(): SinkStats;
+}
+
+/** What happened to one body. */
+type BodyOutcome =
+  | { readonly kind: 'delivered' }
+  | { readonly kind: 'split' }
+  /** This body is not sent, the following ones may be. */
+  | { readonly kind: 'skip'; readonly error: Error }
+  /** This body and every following one are not sent. */
+  | { readonly kind: 'stop'; readonly error: Error };
+
+const gzipAsync = promisify(gzipCallback);
+
+/**
+ * Creates a sink that POSTs batches of NDJSON lines to a Data Tap: bodies of at most
+ * `maxBodyBytes` (lines joined with `\n` plus a final `\n`), headers `Content-Type:
+ * application/x-ndjson`, `x-bd-authorization` and a content-derived batch id, keep-alive
+ * connections (Node's global fetch), optional gzip. Retries network errors, timeouts, 408, 429 and
+ * 5xx with exponential backoff and full jitter (or the tap's `Retry-After`); splits a body in two
+ * after a 413; never retries 400, 401 or 403; never waits past the caller's deadline; a circuit
+ * breaker returns everything unsent at once while the tap keeps failing. `send()` never rejects:
+ * lines not confirmed come back in `unsent`, in order, with a typed `error`.
+ *
+ * @example
+ * ```ts
+ * const sink = createDataTapSink({ url: 'https://<id>.lambda-url.eu-west-1.on.aws/', token }, { logger });
+ * const result = await sink.send({ lines: ['{"id":"r1","msg":"hi"}'] }, { deadline: Date.now() + 2_000 });
+ * if (result.unsent.length > 0) keepForLater(result.unsent);
+ * await sink.close();
+ * ```
+ */
+export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTapSinkDeps = {}): DataTapSink {
+  const config = parseOptions(dataTapSinkOptionsSchema, options, 'createDataTapSink');
+  const logger = deps.logger ?? noopLogger;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const startTimer = (callback: () => void, ms: number): unknown =>
+    (deps.setTimeout ?? globalThis.setTimeout)(callback, ms);
+  const stopTimer = (handle: unknown): void =>
+    (deps.clearTimeout ?? (globalThis.clearTimeout as (handle: unknown) => void))(handle);
+  const sleep =
+    deps.sleep ??
+    ((ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        const handle = startTimer(done, ms);
+        function done(): void {
+          stopTimer(handle);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        }
+        signal?.addEventListener('abort', done, { once: true });
+      }));
+
+  const provider: TokenProvider = isTokenProvider(config.token)
+    ? config.token
+    : {
+        getToken: (
+          (token: string) => async () =>
+            token
+        )(config.token),
+      };
+  const redactor = createRedactor();
+  if (typeof config.token === 'string') redactor.add(config.token);
+  const breaker = createCircuitBreaker(config.breaker, now);
+  const target = describeUrl(config.url);
+  const inFlight = new Set<Promise<SendResult>>();
+  let closed = false;
+
+  const counters = {
+    sends: 0,
+    requests: 0,
+    retries: 0,
+    deliveredLines: 0,
+    deliveredBytes: 0,
+    deliveredRawBytes: 0,
+    unsentLines: 0,
+    droppedLines: 0,
+    splits: 0,
+    timeouts: 0,
+    networkErrors: 0,
+    httpErrors: 0,
+    tokenFailures: 0,
+    lastStatus: undefined as number | undefined,
+    lastError: undefined as { name: string; message: string } | undefined,
+  };
+
+  const noteError = (error: Error): void => {
+    counters.lastError = { name: error.name, message: error.message };
+  };
+
+  /** Resolves the token, or fails within `ms`; never waits past the deadline. */
+  const getToken = (ms: number): Promise<string | 'timeout'> =>
+    new Promise((resolve, reject) => {
+      const handle = startTimer(() => resolve('timeout'), ms);
+      provider.getToken().then(
+        (token) => {
+          stopTimer(handle);
+          resolve(token);
+        },
+        (error: unknown) => {
+          stopTimer(handle);
+          reject(error);
+        },
+      );
+    });
+
+  async function sendBody(
+    lines: readonly string[],
+    sizes: readonly number[],
+    item: BodyPlanItem,
+    sendOptions: SendOptions,
+    tally: { requests: number; retries: number },
+  ): Promise<BodyOutcome> {
+    const raw = buildBody(lines, sizes, item.start, item.end);
+    const batchId = batchIdOf(raw);
+    const payload: Buffer = config.gzip ? await gzipAsync(raw, { level: config.gzipLevel }) : raw;
+    const lineCount = item.end - item.start;
+    let lastError: Error | undefined;
+
+    for (let attempt = 0; ; attempt++) {
+      const stopForDeadline = (aborted: boolean): BodyOutcome => ({
+        kind: 'stop',
+        error: new DeadlineExceededError(
+          aborted
+            ? `send aborted by the caller's signal with ${lineCount} line(s) of batch ${batchId} unconfirmed`
+            : `deadline reached with ${lineCount} line(s) of batch ${batchId} unconfirmed`,
+          { aborted, cause: lastError },
+        ),
+      });
+      if (sendOptions.signal?.aborted) return stopForDeadline(true);
+      const remaining = sendOptions.deadline - now();
+      if (remaining <= 0) return stopForDeadline(false);
+      const gate = breaker.acquire();
+      if (!gate.allowed) {
+        return {
+          kind: 'stop',
+          error: new CircuitOpenError(
+            `circuit breaker open after repeated failures of ${target}; next probe at ${new Date(gate.retryAt).toISOString()}`,
+            { retryAt: gate.retryAt, cause: lastError },
+          ),
+        };
+      }
+
+      let token: string | 'timeout';
+      try {
+        token = await getToken(remaining);
+      } catch (cause) {
+        breaker.release();
+        counters.tokenFailures += 1;
+        const error = new DataTapAuthError('the token provider failed to give a token', {
+          cause: redactor.scrub(cause),
+        });
+        noteError(error);
+        return { kind: 'stop', error };
+      }
+      if (token === 'timeout') {
+        breaker.release();
+        return stopForDeadline(false);
+      }
+      redactor.add(token);
+
+      const requestMs = Math.min(config.requestTimeoutMs, remaining);
+      const boundByDeadline = requestMs < config.requestTimeoutMs;
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = startTimer(() => {
+        timedOut = true;
+        controller.abort();
+      }, requestMs);
+      const onCallerAbort = (): void => controller.abort();
+      sendOptions.signal?.addEventListener('abort', onCallerAbort, { once: true });
+
+      tally.requests += 1;
+      counters.requests += 1;
+      if (attempt > 0) {
+        tally.retries += 1;
+        counters.retries += 1;
+      }
+      const headers: Record<string, string> = {
+        'content-type': 'application/x-ndjson',
+        'x-bd-authorization': token,
+        [config.batchIdHeader]: batchId,
+      };
+      if (config.gzip) headers['content-encoding'] = 'gzip';
+
+      let httpStatus: number;
+      let contentType: string;
+      let retryAfterHeader: string | null;
+      let text: string;
+      try {
+        const response = await (deps.fetch ?? globalThis.fetch)(config.url, {
+          method: 'POST',
+          headers,
+          body: payload,
+          redirect: 'manual',
+          signal: controller.signal,
+        });
+        httpStatus = response.status;
+        contentType = response.headers.get('content-type') ?? '';
+        retryAfterHeader = response.headers.get('retry-after');
+        text = await readBodyText(response, MAX_READ_BYTES);
+      } catch (cause) {
+        if (sendOptions.signal?.aborted) {
+          breaker.release();
+          return stopForDeadline(true);
+        }
+        counters.networkErrors += 1;
+        if (timedOut) counters.timeouts += 1;
+        const error = new DataTapNetworkError(
+          timedOut
+            ? `no answer from ${target} within ${requestMs} ms (batch ${batchId})`
+            : `request to ${target} failed (batch ${batchId}): ${redactor.truncate(describeCause(cause), 300)}`,
+          { timedOut, cause: timedOut ? undefined : redactor.scrub(cause) },
+        );
+        noteError(error);
+        if (timedOut && boundByDeadline) {
+          breaker.release();
+          lastError = error;
+          return stopForDeadline(false);
+        }
+        const next = await afterRetryable(error, undefined, attempt, sendOptions);
+        if (next !== undefined) return next;
+        lastError = error;
+        continue;
+      } finally {
+        stopTimer(timer);
+        sendOptions.signal?.removeEventListener('abort', onCallerAbort);
+      }
+
+      counters.lastStatus = httpStatus;
+      const verdict = judgeAnswer(httpStatus, contentType, text);
+      if (verdict.kind === 'accepted') {
+        breaker.success();
+        counters.deliveredLines += lineCount;
+        counters.deliveredBytes += payload.byteLength;
+        counters.deliveredRawBytes += raw.byteLength;
+        logger.debug('data tap accepted a batch', {
+          batchId,
+          lines: lineCount,
+          bytes: payload.byteLength,
+          status: httpStatus,
+          attempt,
+        });
+        return { kind: 'delivered' };
+      }
+
+      counters.httpErrors += 1;
+      const body = redactor.truncate(text, config.maxErrorBodyChars);
+      if (verdict.kind === 'auth') {
+        breaker.success();
+        counters.tokenFailures += 1;
+        provider.invalidate?.();
+        const error = new DataTapAuthError(
+          `${target} refused the token with status ${verdict.statusCode} (batch ${batchId}); not retried`,
+          { statusCode: verdict.statusCode, body },
+        );
+        noteError(error);
+        logger.error('data tap refused the token', { status: verdict.statusCode, batchId });
+        return { kind: 'stop', error };
+      }
+      if (verdict.kind === 'too-large') {
+        breaker.success();
+        if (lineCount > 1) {
+          counters.splits += 1;
+          logger.warn('data tap answered 413: splitting the body', {
+            batchId,
+            lines: lineCount,
+            bytes: raw.byteLength,
+          });
+          return { kind: 'split' };
+        }
+        const error = new LineTooLargeError(
+          `${target} answered 413 to a body holding one line of ${raw.byteLength} bytes (batch ${batchId})`,
+          {
+            lineBytes: raw.byteLength,
+            maxBodyBytes: config.maxBodyBytes,
+            cause: new DataTapHttpError(`status ${verdict.statusCode}`, {
+              statusCode: verdict.statusCode,
+              httpStatus,
+              body,
+              isRetryable: false,
+            }),
+          },
+        );
+        noteError(error);
+        return { kind: 'skip', error };
+      }
+      const retryAfterMs = parseRetryAfter(retryAfterHeader, now());
+      const describe = verdict.kind === 'retry' ? '' : ` (${verdict.reason})`;
+      const error = new DataTapHttpError(
+        `${target} answered status ${verdict.statusCode}${describe} to batch ${batchId}${body === '' ? '' : `: ${body}`}`,
+        {
+          statusCode: verdict.statusCode,
+          httpStatus,
+          body,
+          isRetryable: verdict.kind === 'retry',
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        },
+      );
+      noteError(error);
+      if (verdict.kind === 'rejected') {
+        breaker.success();
+        logger.error('data tap rejected a body', { status: verdict.statusCode, batchId });
+        return { kind: 'skip', error };
+      }
+      if (verdict.kind === 'broken') {
+        breaker.failure();
+        logger.error('data tap URL does not answer like a tap', { status: verdict.statusCode, batchId });
+        return { kind: 'stop', error };
+      }
+      const next = await afterRetryable(error, retryAfterMs, attempt, sendOptions);
+      if (next !== undefined) return next;
+      lastError = error;
+    }
+  }
+
+  /** After a retryable failure: a final outcome, or `undefined` once the wait before the next try is over. */
+  async function afterRetryable(
+    error: Error,
+    retryAfterMs: number | undefined,
+    attempt: number,
+    sendOptions: SendOptions,
+  ): Promise<BodyOutcome | undefined> {
+    if (breaker.failure()) {
+      logger.warn('circuit breaker opened', { target, cooldownMs: config.breaker.cooldownMs });
+      return {
+        kind: 'stop',
+        error: new CircuitOpenError(
+          `circuit breaker opened after repeated failures of ${target}: ${error.message}`,
+          { retryAt: now() + config.breaker.cooldownMs, cause: error },
+        ),
+      };
+    }
+    if (attempt >= config.maxRetries) return { kind: 'stop', error };
+    const delay = retryAfterMs ?? backoffDelay(attempt + 1, config.backoff, random);
+    if (delay > config.backoff.maxRetryAfterMs) return { kind: 'stop', error };
+    if (now() + delay >= sendOptions.deadline) {
+      return {
+        kind: 'stop',
+        error: new DeadlineExceededError(`deadline too close to wait ${delay} ms before retrying`, {
+          aborted: false,
+          cause: error,
+        }),
+      };
+    }
+    logger.warn('retrying a batch', { attempt: attempt + 1, delayMs: delay, error: error.message });
+    await sleep(delay, sendOptions.signal);
+    return undefined;
+  }
+
+  async function run(lines: readonly string[], sendOptions: SendOptions): Promise<SendResult> {
+    const tally = { requests: 0, retries: 0 };
+    const sizes = lineSizes(lines);
+    const queue: BodyPlanItem[] = planBodies(sizes, config.maxBodyBytes);
+    const unsent: BodyPlanItem[] = [];
+    let delivered = 0;
+    let firstError: Error | undefined;
+    let stopError: Error | undefined;
+
+    const giveUp = (item: BodyPlanItem): void => {
+      if (item.kind === 'oversize' && config.oversizeLines === 'drop') counters.droppedLines += 1;
+      else unsent.push(item);
+    };
+
+    while (queue.length > 0) {
+      const item = queue.shift() as BodyPlanItem;
+      if (item.kind === 'oversize') {
+        const error = new LineTooLargeError(
+          `line ${item.start} is ${item.bytes} bytes, more than maxBodyBytes (${config.maxBodyBytes}): it cannot be sent` +
+            (config.oversizeLines === 'drop' ? ' and was dropped' : ''),
+          { lineBytes: item.bytes, maxBodyBytes: config.maxBodyBytes },
+        );
+        noteError(error);
+        logger.error('line too large for the tap', { bytes: item.bytes, maxBodyBytes: config.maxBodyBytes });
+        firstError ??= error;
+        giveUp(item);
+        continue;
+      }
+      const outcome = await sendBody(lines, sizes, item, sendOptions, tally);
+      if (outcome.kind === 'delivered') {
+        delivered += item.end - item.start;
+      } else if (outcome.kind === 'split') {
+        const middle = item.start + Math.ceil((item.end - item.start) / 2);
+        queue.unshift(
+          { kind: 'body', start: item.start, end: middle, bytes: sumOf(sizes, item.start, middle) },
+          { kind: 'body', start: middle, end: item.end, bytes: sumOf(sizes, middle, item.end) },
+        );
+      } else if (outcome.kind === 'skip') {
+        firstError ??= outcome.error;
+        giveUp(item);
+      } else {
+        stopError = outcome.error;
+        noteError(outcome.error);
+        giveUp(item);
+        for (const rest of queue.splice(0)) giveUp(rest);
+      }
+    }
+
+    const unsentLines: string[] = [];
+    for (const item of unsent)
+      for (let index = item.start; index < item.end; index++) unsentLines.push(lines[index] as string);
+    counters.unsentLines += unsentLines.length;
+    const error = stopError ?? firstError;
+    if (unsentLines.length > 0) {
+      logger.warn('batch not fully delivered', {
+        delivered,
+        unsent: unsentLines.length,
+        error: error?.message,
+      });
+    }
+    return {
+      delivered,
+      unsent: unsentLines,
+      ...(error === undefined ? {} : { error }),
+      requests: tally.requests,
+      retries: tally.retries,
+    };
+  }
+
+  return {
+    async send(batch: SendBatch, sendOptions: SendOptions): Promise<SendResult> {
+      counters.sends += 1;
+      const lines = batch.lines;
+      if (closed) {
+        counters.unsentLines += lines.length;
+        return {
+          delivered: 0,
+          unsent: [...lines],
+          error: new SinkClosedError('send() after close(): nothing was sent'),
+          requests: 0,
+          retries: 0,
+        };
+      }
+      if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
+      const task = run(lines, sendOptions);
+      inFlight.add(task);
+      try {
+        return await task;
+      } finally {
+        inFlight.delete(task);
+      }
+    },
+    async close(): Promise<void> {
+      closed = true;
+      await Promise.allSettled([...inFlight]);
+    },
+    stats(): SinkStats {
+      return { ...counters, breakerState: breaker.state(), breakerOpens: breaker.opens() };
+    },
+  };
+}
+
+function sumOf(sizes: readonly number[], start: number, end: number): number {
+  let total = 0;
+  for (let index = start; index < end; index++) total += sizes[index] as number;
+  return total;
+}
+
+function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
+  return `${cause.message}${inner}`;
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { checkDeadline } from './deadline.js';
+import { DataTapSinkError } from './errors.js';
+import { parseOptions } from './options.js';
+import type { SendBatch, SendOptions, SendResult, Sink } from './sink.js';
+
+/**
+ * The options of {@link createStdoutSink}.
+ *
+ * | Option | Type | Default | Meaning |
+ * | --- | --- | --- | --- |
+ * | `stream` | `'stdout' \| 'stderr'` | `'stdout'` | where the lines go |
+ *
+ * @example
+ * ```ts
+ * stdoutSinkOptionsSchema.parse({}); // { stream: 'stdout' }
+ * ```
+ */
+export const stdoutSinkOptionsSchema = z.strictObject({
+  stream: z.enum(['stdout', 'stderr']).default('stdout'),
+});
+
+/**
+ * Options accepted by {@link createStdoutSink}.
+ *
+ * @example
+ * ```ts
+ * const options: StdoutSinkOptionsInput = { stream: 'stderr' };
+ * ```
+ */
+export type StdoutSinkOptionsInput = z.input<typeof stdoutSinkOptionsSchema>;
+
+/**
+ * What {@link createStdoutSink} takes besides its options.
+ *
+ * @example
+ * ```ts
+ * const written: string[] = [];
+ * const deps: StdoutSinkDeps = { write: async (text) => void written.push(text) };
+ * ```
+ */
+export interface StdoutSinkDeps {
+  /** Writes a chunk of text. Default: `process.stdout` (or `stderr`), waiting for the write's callback. */
+  write?: (text: string) => Promise<void>;
+  now?: () => number;
+}
+
+function writeTo(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * Creates a sink that writes each batch as NDJSON (one line per record) to stdout or stderr, for
+ * local debugging. Inside a Lambda extension subscribed to `extension` logs, stdout lines come back
+ * as telemetry: do not use it there without filtering.
+ *
+ * @example
+ * ```ts
+ * const sink = createStdoutSink();
+ * await sink.send({ lines: ['{"id":"r1"}'] }, { deadline: Date.now() + 1_000 });
+ * ```
+ */
+export function createStdoutSink(options: StdoutSinkOptionsInput = {}, deps: StdoutSinkDeps = {}): Sink {
+  const config = parseOptions(stdoutSinkOptionsSchema, options, 'createStdoutSink');
+  const now = deps.now ?? Date.now;
+  const write = deps.write ?? ((text: string) => writeTo(process[config.stream], text));
+  let closed = false;
+
+  return {
+    async send(batch: SendBatch, sendOptions: SendOptions): Promise<SendResult> {
+      const lines = batch.lines;
+      if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
+      const refusal = closed
+        ? new DataTapSinkError('send() after close(): nothing was written')
+        : checkDeadline(sendOptions, now());
+      if (refusal) return { delivered: 0, unsent: [...lines], error: refusal, requests: 0, retries: 0 };
+      try {
+        await write(`${lines.join('\n')}\n`);
+      } catch (cause) {
+        const error = new DataTapSinkError(`writing to ${config.stream} failed`, {
+          cause,
+          isRetryable: true,
+        });
+        return { delivered: 0, unsent: [...lines], error, requests: 0, retries: 0 };
+      }
+      return { delivered: lines.length, unsent: [], requests: 0, retries: 0 };
+    },
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export {
+  createMemorySink,
+  type MemorySendCall,
+  type MemorySink,
+  type MemorySinkAnswer,
+} from './memory-sink.js';

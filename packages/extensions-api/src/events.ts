@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/**
+ * The reasons Lambda documents for a SHUTDOWN, in lower case. Other values are passed through
+ * (lower-cased) rather than rejected, so a reason AWS adds later does not cost the extension its
+ * shutdown flush.
+ *
+ * @example
+ * ```ts
+ * if (event.eventType === 'SHUTDOWN' && event.shutdownReason === 'timeout') flushFast();
+ * ```
+ */
+export type ShutdownReason = 'spindown' | 'timeout' | 'failure' | (string & {});
+
+/**
+ * An INVOKE event, delivered when the function is invoked, in parallel with the handler.
+ *
+ * @example
+ * ```ts
+ * const event = await client.next();
+ * if (event.eventType === 'INVOKE') console.log(event.requestId, event.deadlineMs - Date.now());
+ * ```
+ */
+export interface InvokeEvent {
+  eventType: 'INVOKE';
+  /** Unix time in ms at which the function times out. */
+  deadlineMs: number;
+  requestId: string;
+  invokedFunctionArn: string;
+  /** X-Ray tracing header, when Lambda sends one. */
+  tracing?: { type: string; value: string };
+}
+
+/**
+ * A SHUTDOWN event: the environment is going away; finish before `deadlineMs`.
+ *
+ * @example
+ * ```ts
+ * const event = await client.next();
+ * if (event.eventType === 'SHUTDOWN') await flush({ deadline: event.deadlineMs });
+ * ```
+ */
+export interface ShutdownEvent {
+  eventType: 'SHUTDOWN';
+  /** Parsed case-insensitively and normalised to lower case (`spindown`, `timeout`, `failure`). */
+  shutdownReason: ShutdownReason;
+  /** Unix time in ms after which Lambda kills the process. */
+  deadlineMs: number;
+}
+
+/**
+ * What `next()` resolves with.
+ *
+ * @example
+ * ```ts
+ * const event: ExtensionEvent = await client.next();
+ * ```
+ */
+export type ExtensionEvent = InvokeEvent | ShutdownEvent;
+
+/**
+ * What `register()` resolves with: the extension id from the `Lambda-Extension-Identifier` header
+ * and the register response body.
+ *
+ * @example
+ * ```ts
+ * const { extensionId, functionName, accountId } = await client.register(['INVOKE', 'SHUTDOWN'], {
+ *   acceptFeatures: ['accountId'],
+ * });
+ * ```
+ */
+export interface RegisterResult {
+  extensionId: string;
+  functionName: string;
+  functionVersion: string;
+  handler: string;
+  /** Present when `acceptFeatures` included `accountId` and Lambda sent it. */
+  accountId?: string;
+}
+
+const tracingSchema = z.object({ type: z.string(), value: z.string() });
+
+const invokeEventSchema = z.object({
+  eventType: z.literal('INVOKE'),
+  deadlineMs: z.number(),
+  requestId: z.string().min(1),
+  invokedFunctionArn: z.string(),
+  // Tracing is informative: a malformed value is dropped rather than costing the INVOKE.
+  tracing: tracingSchema.optional().catch(undefined),
+});
+
+const shutdownEventSchema = z.object({
+  eventType: z.literal('SHUTDOWN'),
+  shutdownReason: z
+    .string()
+    .min(1)
+    .transform((reason) => reason.toLowerCase()),
+  deadlineMs: z.number(),
+});
+
+/** Validates the body of `GET /event/next`. Unknown fields are dropped. */
+export const extensionEventSchema = z.discriminatedUnion('eventType', [
+  invokeEventSchema,
+  shutdownEventSchema,
+]);
+
+/** Validates the body of a successful `POST /register`. */
+export const registerResponseSchema = z.object({
+  functionName: z.string(),
+  functionVersion: z.string(),
+  handler: z.string(),
+  accountId: z.string().optional(),
+});
+
+/** Validates the `{errorType, errorMessage}` body the API sends with a failure. */
+export const apiErrorBodySchema = z.object({
+  errorType: z.string().optional(),
+  errorMessage: z.string().optional(),
+});
+
+/** Documented SHUTDOWN reasons, lower case. */
+export const KNOWN_SHUTDOWN_REASONS: ReadonlySet<string> = new Set(['spindown', 'timeout', 'failure']);

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+
+/**
+ * Handles a request the fake does not know (any method and path other than the four Extensions
+ * API calls), e.g. a fake Telemetry API mounted on the same `host:port`.
+ *
+ * @example
+ * ```ts
+ * const fallback: FakeFallback = (req, res) => {
+ *   res.writeHead(req.url === '/2022-07-01/telemetry' ? 200 : 404).end();
+ * };
+ * ```
+ */
+export type FakeFallback = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Options of {@link createFakeExtensionsApi}, with their defaults.
+ *
+ * | Option | Default | Meaning |
+ * | --- | --- | --- |
+ * | `functionName` | `'test-function'` | register response and INVOKE ARN |
+ * | `functionVersion` | `'$LATEST'` | register response |
+ * | `handler` | `'index.handler'` | register response |
+ * | `accountId` | `'123456789012'` | register response (when the feature is asked for) and ARN |
+ * | `region` | `'us-east-1'` | INVOKE ARN |
+ * | `functionTimeoutMs` | `3000` | default INVOKE `deadlineMs` = now + this |
+ * | `shutdownTimeoutMs` | `2000` | default SHUTDOWN `deadlineMs` = now + this |
+ * | `fallback` | none (404) | handler of every request the fake does not know |
+ *
+ * @example
+ * ```ts
+ * const options = fakeExtensionsApiOptionsSchema.parse({ functionName: 'orders' });
+ * ```
+ */
+export const fakeExtensionsApiOptionsSchema = z.strictObject({
+  functionName: z.string().min(1).default('test-function'),
+  functionVersion: z.string().min(1).default('$LATEST'),
+  handler: z.string().default('index.handler'),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, 'expected 12 digits')
+    .default('123456789012'),
+  region: z.string().min(1).default('us-east-1'),
+  functionTimeoutMs: z.number().int().min(1).max(900_000).default(3000),
+  shutdownTimeoutMs: z.number().int().min(0).max(60_000).default(2000),
+  fallback: z.custom<FakeFallback>((value) => typeof value === 'function', 'expected a function').optional(),
+});
+
+/**
+ * Options accepted by {@link createFakeExtensionsApi}.
+ *
+ * @example
+ * ```ts
+ * const options: FakeExtensionsApiOptions = { fallback: telemetry.handle };
+ * ```
+ */
+export type FakeExtensionsApiOptions = z.input<typeof fakeExtensionsApiOptionsSchema>;
+
+/**
+ * Clocks of the fake: `now` (Unix ms) for deadlines and record times, `monotonicNow` (ms) for the
+ * durations it measures.
+ *
+ * @example
+ * ```ts
+ * let t = 0;
+ * const api = await createFakeExtensionsApi({}, { now: () => 1_700_000_000_000 + t, monotonicNow: () => t });
+ * ```
+ */
+export interface FakeExtensionsApiDeps {
+  now?: () => number;
+  monotonicNow?: () => number;
+}

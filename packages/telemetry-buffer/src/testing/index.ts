@@ -1,0 +1,2 @@
+export { createFlushRecorder, type FlushRecorder } from './flush-recorder.js';
+export { createManualClock, type ManualClock, settle } from './manual-clock.js';

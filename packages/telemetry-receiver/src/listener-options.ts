@@ -1,0 +1,76 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/** Default `maxBodyBytes`: 4 MiB, twice what Lambda can send (2 x maxBytes <= 2 MiB, plus per-record metadata). */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** A host name (RFC 1123 labels) or an IPv4/IPv6 literal. */
+const isHost = (value: string): boolean =>
+  isIP(value) !== 0 ||
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+    value,
+  );
+
+/**
+ * The options of {@link createTelemetryListener}, as a zod schema (defaults included).
+ *
+ * | Option | Type | Default | Meaning |
+ * | --- | --- | --- | --- |
+ * | `address` | `string` | `'sandbox'` | `'sandbox'` binds `0.0.0.0` and advertises `http://sandbox.localdomain:PORT` (what Lambda requires); any other host name or IP is used both to bind and in the URI |
+ * | `port` | `number` | `0` | 0-65535; `0` picks a free port. Not 9001 on Lambda (the Runtime API) |
+ * | `path` | `string` | `'/'` | the only path accepted (query ignored); appended to the URI unless `/` |
+ * | `maxBodyBytes` | `number` | 4 MiB | 1 KiB-256 MiB; a larger body gets `413` and is not buffered. Lambda sends up to `2 * maxBytes` (so 2 MiB) plus per-record metadata |
+ * | `invalidUtf8` | `'replace' \| 'reject'` | `'replace'` | a body that is not valid UTF-8: decode with U+FFFD (count it, deliver) or answer `400` |
+ * | `_internal` | `{ sandboxBindHost?: string }` | — | test seam: the host bound for `'sandbox'` instead of `0.0.0.0` |
+ *
+ * @example
+ * ```ts
+ * const options = telemetryListenerOptionsSchema.parse({ address: 'sandbox', port: 4243 });
+ * // options.maxBodyBytes === 4_194_304
+ * ```
+ */
+export const telemetryListenerOptionsSchema = z.strictObject({
+  address: z
+    .string()
+    .refine(isHost, 'expected "sandbox", a host name or an IP address, such as "127.0.0.1"')
+    .default('sandbox'),
+  port: z
+    .number({ error: 'expected an integer port in 0..65535 (0 picks a free port)' })
+    .int('expected an integer port in 0..65535 (0 picks a free port)')
+    .min(0, 'expected an integer port in 0..65535 (0 picks a free port)')
+    .max(65_535, 'expected an integer port in 0..65535 (0 picks a free port)')
+    .default(0),
+  path: z
+    .string()
+    .regex(/^\/[\x21-\x7e]*$/, 'expected a path starting with "/", visible ASCII, such as "/telemetry"')
+    .refine((value) => !value.includes('?') && !value.includes('#'), 'expected a path without "?" or "#"')
+    .default('/'),
+  maxBodyBytes: z
+    .number({ error: 'expected an integer byte count in 1024..268435456' })
+    .int('expected an integer byte count in 1024..268435456')
+    .min(1024, 'expected an integer byte count in 1024..268435456')
+    .max(256 * 1024 * 1024, 'expected an integer byte count in 1024..268435456')
+    .default(DEFAULT_MAX_BODY_BYTES),
+  invalidUtf8: z.enum(['replace', 'reject'], { error: 'expected "replace" or "reject"' }).default('replace'),
+  _internal: z.strictObject({ sandboxBindHost: z.string().optional() }).optional(),
+});
+
+/**
+ * Options accepted by {@link createTelemetryListener}.
+ *
+ * @example
+ * ```ts
+ * const input: TelemetryListenerOptionsInput = { address: '127.0.0.1', port: 0 };
+ * ```
+ */
+export type TelemetryListenerOptionsInput = z.input<typeof telemetryListenerOptionsSchema>;
+
+/**
+ * Options after parsing, defaults applied.
+ *
+ * @example
+ * ```ts
+ * const parsed: TelemetryListenerOptions = telemetryListenerOptionsSchema.parse({});
+ * ```
+ */
+export type TelemetryListenerOptions = z.output<typeof telemetryListenerOptionsSchema>;

@@ -1,0 +1,3 @@
+import { definePackageConfig } from '@data-taps/vitest-preset';
+
+export default definePackageConfig();
