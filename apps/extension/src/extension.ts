@@ -34,8 +34,12 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** How much of the shutdown time is spent waiting for the last records before draining. */
-export const SHUTDOWN_SETTLE_SHARE = 0.5;
+/**
+ * Time kept, at SHUTDOWN, for the drain after waiting for the last invocation's records: Lambda may
+ * hold them up to the Telemetry API's `timeoutMs` after the thaw, so the wait is that plus a grace,
+ * cut short so that this much is left before the deadline.
+ */
+export const SHUTDOWN_DRAIN_RESERVE_MS = 300;
 /** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
 export const STATS_INTERVAL_MS = 60_000;
 
@@ -327,7 +331,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       if (subscribed && config.telemetry.types.includes('platform') && lastRequest) {
         await waitFor(
           () => reports.has(lastRequest),
-          Math.min(config.telemetry.timeoutMs + 250, (hardDeadline - now()) * SHUTDOWN_SETTLE_SHARE),
+          Math.min(config.telemetry.timeoutMs + 250, hardDeadline - now() - SHUTDOWN_DRAIN_RESERVE_MS),
         );
       }
       await finish(hardDeadline, event.shutdownReason);

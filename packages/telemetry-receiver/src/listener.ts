@@ -294,6 +294,10 @@ export function createTelemetryListener(
       if (state !== 'new') throw new TelemetryListenerError(`listener cannot start: it is already ${state}`);
       state = 'starting';
       const created = createServer(handle);
+      // Lambda keeps its connection to the listener open across freezes. With a keep-alive timeout,
+      // the timer fires late right after a thaw and closes the socket Lambda is about to reuse
+      // (its batch then fails and is dropped): idle connections stay open until the client closes.
+      created.keepAliveTimeout = 0;
       try {
         await new Promise<void>((resolve, reject) => {
           created.once('error', reject);
