@@ -74,6 +74,9 @@ const num = (value: unknown): number | null =>
 export function createEnvelopeFactory(context: EnvelopeContext, options: { environmentId?: string } = {}) {
   const environmentId = options.environmentId ?? randomBytes(6).toString('hex');
   let sequence = 0;
+  // Function log lines carry no request id in the text format (and not always in JSON): they belong
+  // to the invocation whose platform.start came last (records arrive in order; one invocation at a time).
+  let currentRequestId: string | null = null;
   const base = (type: string, time: string) => ({
     v: ENVELOPE_VERSION,
     id: `${environmentId}-${(sequence++).toString(36)}`,
@@ -101,11 +104,12 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
       let metrics: Record<string, unknown> = {};
       if (raw.type === 'function' || raw.type === 'extension') {
         const line = parseLogLine(record);
-        requestId = line.requestId;
+        requestId = line.requestId ?? (raw.type === 'function' ? currentRequestId : null);
         level = line.level;
         message = line.message;
       } else if (isObject(record)) {
         requestId = str(record['requestId']);
+        if (raw.type === 'platform.start' && requestId !== null) currentRequestId = requestId;
         status = str(record['status']);
         if (isObject(record['metrics'])) metrics = record['metrics'];
         if (status !== null) level = status === 'success' ? 'INFO' : 'ERROR';

@@ -146,7 +146,8 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   const buffer: TelemetryBuffer<Envelope> = createTelemetryBuffer<Envelope>(
     {
       maxItems: 20_000,
-      maxBytes: config.maxRequestBytes,
+      // A batch is one request, and never more than the memory bound holds.
+      maxBytes: Math.min(config.maxRequestBytes, config.memoryMaxBytes),
       maxAgeMs: config.telemetry.timeoutMs,
       capacity: { maxRecords: 1_000_000, maxBytes: config.memoryMaxBytes },
       overflow: spool ? 'spool' : 'drop',

@@ -113,6 +113,9 @@ describe('loadConfig', () => {
     expect(expectOk({ ...base, BD_DATA_TAP_URL: 'http://localhost:8080/' }).tapUrl).toBe(
       'http://localhost:8080/',
     );
+    expect(errorsOf({ ...base, BD_DATA_TAP_URL: 'not a url' }).errors).toEqual([
+      'BD_DATA_TAP_URL="not a url" is invalid: it must be an https:// URL (http:// only for a loopback host)',
+    ]);
     expect(errorsOf({ ...base, BD_DATA_TAP_URL: 'http://tap.example.com/' }).errors).toEqual([
       'BD_DATA_TAP_URL="http://tap.example.com/" is invalid: it must be an https:// URL (http:// only for a loopback host)',
     ]);

@@ -144,6 +144,23 @@ describe('createEnvelopeFactory', () => {
     expect(factory.environmentId).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it('gives function lines without a request id the one of the invocation that started last', () => {
+    const factory = createEnvelopeFactory(context);
+    expect(
+      factory.fromTelemetry({ type: 'function', record: 'before any invocation\n' }).requestId,
+    ).toBeNull();
+    factory.fromTelemetry({ type: 'platform.start', record: { requestId: 'r-1' } });
+    expect(factory.fromTelemetry({ type: 'function', record: 'plain line\n' }).requestId).toBe('r-1');
+    expect(factory.fromTelemetry({ type: 'extension', record: 'plain line\n' }).requestId).toBeNull();
+    const own = factory.fromTelemetry({
+      type: 'function',
+      record: { timestamp: 't', level: 'INFO', requestId: 'r-other', message: 'm' },
+    });
+    expect(own.requestId).toBe('r-other');
+    factory.fromTelemetry({ type: 'platform.start', record: { requestId: 'r-2' } });
+    expect(factory.fromTelemetry({ type: 'function', record: 'next\n' }).requestId).toBe('r-2');
+  });
+
   it('builds own records with the current time by default', () => {
     const own = createEnvelopeFactory(context).own('dataTaps.stats', 'INFO', 'm', { a: 1 });
     expect(own).toMatchObject({

@@ -1,0 +1,160 @@
+/**
+ * The built layer zip (apps/extension/dist/extension.zip, from `pnpm build`) run as Lambda runs it:
+ * unpacked, its launcher started as a real child process with only Lambda's variables and ours,
+ * against the fake Extensions and Telemetry APIs and a recording tap.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { extractZip, readZipEntries } from '@data-taps/lambda-sandbox';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findSpecifiers, isBuiltin } from '../../scripts/package-layer.mjs';
+import {
+  invocationRecords,
+  lambdaEnv,
+  startLambda,
+  startTap,
+  TOKEN,
+  until,
+  workspace,
+} from '../helpers/harness.js';
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const zipPath = join(appDir, 'dist/extension.zip');
+const LAUNCHER = 'extensions/data-taps-lambda-extension';
+
+let layerDir = '';
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(zipPath)) throw new Error(`${zipPath} is missing: run \`pnpm build\` first`);
+  layerDir = mkdtempSync(join(tmpdir(), 'dt-layer-'));
+  await extractZip(zipPath, layerDir);
+  return () => rmSync(layerDir, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function launch(env: Record<string, string>) {
+  const child: ChildProcess = spawn(join(layerDir, LAUNCHER), [], {
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  cleanups.push(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return { child, exited, output: () => output };
+}
+
+describe('the layer zip', () => {
+  it('holds the launcher (0755) and one bundled file that loads only node built-ins', () => {
+    const entries = readZipEntries(readFileSync(zipPath));
+    expect(entries.map((e) => e.name).sort()).toEqual(['data-taps-lambda-extension/index.cjs', LAUNCHER]);
+    expect(statSync(join(layerDir, LAUNCHER)).mode & 0o777).toBe(0o755);
+    const bundle = readFileSync(join(layerDir, 'data-taps-lambda-extension/index.cjs'), 'utf8');
+    const required = findSpecifiers(bundle);
+    expect(required).toContain('http');
+    expect(required.filter((name) => !isBuiltin(name))).toEqual([]);
+  });
+
+  it('runs as a child process: registers, subscribes, ships, drains at SHUTDOWN and exits 0', async () => {
+    const lambda = await startLambda();
+    const tap = await startTap();
+    const ws = workspace();
+    cleanups.push(
+      () => lambda.api.close(),
+      () => lambda.telemetry.close(),
+      () => tap.close(),
+      () => ws.remove(),
+    );
+    const ext = launch(lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir));
+    await lambda.api.waitForRegistrations(1);
+    await until(() => lambda.telemetry.subscriptions.length === 1);
+    await lambda.api.waitForIdle();
+
+    const r1 = invocationRecords('r1', ['hello from the function\n']);
+    const first = lambda.api.invoke({ requestId: 'r1' });
+    await lambda.telemetry.deliver([...r1.start, ...r1.logs, ...r1.runtimeDone]);
+    await first;
+    const r2 = invocationRecords('r2', ['second\n']);
+    await lambda.api.invoke({ requestId: 'r2' });
+    await lambda.telemetry.deliver([...r1.report, ...r2.start, ...r2.logs, ...r2.runtimeDone]);
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 3000 });
+    await lambda.telemetry.deliver(r2.report);
+
+    expect(await ext.exited).toBe(0);
+    const lines = tap.accepted();
+    const of = (type: string) => lines.filter((l) => l['type'] === type);
+    expect(of('function').map((l) => [l['requestId'], l['message']])).toEqual([
+      ['r1', 'hello from the function'],
+      ['r2', 'second'],
+    ]);
+    expect(of('platform.report').map((l) => l['requestId'])).toEqual(['r1', 'r2']);
+    expect(of('dataTaps.stats').length).toBeGreaterThan(0);
+    expect(ext.output()).toContain('"msg":"shut down"');
+    expect(ext.output()).not.toContain(TOKEN);
+  });
+
+  it('with a tap that fails, keeps the records in the spool and says so, then exits 0', async () => {
+    const lambda = await startLambda();
+    const tap = await startTap();
+    const ws = workspace();
+    cleanups.push(
+      () => lambda.api.close(),
+      () => lambda.telemetry.close(),
+      () => tap.close(),
+      () => ws.remove(),
+    );
+    tap.answer(() => ({ status: 500 }));
+    const ext = launch(lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir));
+    await lambda.api.waitForRegistrations(1);
+    await until(() => lambda.telemetry.subscriptions.length === 1);
+    await lambda.api.waitForIdle();
+    const r1 = invocationRecords('r1', ['kept\n']);
+    const first = lambda.api.invoke({ requestId: 'r1' });
+    await lambda.telemetry.deliver([...r1.start, ...r1.logs, ...r1.runtimeDone]);
+    await first;
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 2000 });
+    await lambda.telemetry.deliver(r1.report);
+    expect(await ext.exited).toBe(0);
+    expect(tap.accepted()).toHaveLength(0);
+    const shutDown = ext
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['msg'] === 'shut down');
+    expect(shutDown?.['spooled']).toBeGreaterThan(0);
+    expect(ext.output()).toContain('the Data Tap did not take a batch');
+  });
+
+  it('with a bad configuration, stays registered, says which variable is wrong and exits 0 at SHUTDOWN', async () => {
+    const lambda = await startLambda();
+    const ws = workspace();
+    cleanups.push(
+      () => lambda.api.close(),
+      () => lambda.telemetry.close(),
+      () => ws.remove(),
+    );
+    const ext = launch({ AWS_LAMBDA_RUNTIME_API: lambda.api.runtimeApi, BD_DATA_TAP_URL: 'nope' });
+    await lambda.api.waitForRegistrations(1);
+    await lambda.api.waitForIdle();
+    await lambda.api.invoke({ requestId: 'x' });
+    await lambda.api.shutdown({ reason: 'spindown' });
+    expect(await ext.exited).toBe(0);
+    expect(ext.output()).toContain('BD_TAP_CLIENT_TOKEN is not set');
+    expect(ext.output()).toContain('BD_DATA_TAP_URL=\\"nope\\" is invalid');
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * An in-process Lambda for the extension: the fake Extensions API with the fake Telemetry API mounted
+ * on the same address (as AWS_LAMBDA_RUNTIME_API is one address for both), a recording Data Tap on
+ * loopback, a temporary spool folder and a log file for the extension's own log.
+ */
+import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { createFakeExtensionsApi, type FakeExtensionsApi } from '@data-taps/extensions-api/testing';
+import { createFakeTelemetryApi, type FakeTelemetryApi } from '@data-taps/telemetry-receiver/testing';
+
+export const TOKEN = 'tok-SECRET-1234567890';
+
+/** One request the tap received. */
+export interface TapRequest {
+  headers: IncomingMessage['headers'];
+  lines: Record<string, unknown>[];
+  status: number;
+}
+
+/** A Data Tap on loopback that records what it takes and answers as told. */
+export async function startTap() {
+  const requests: TapRequest[] = [];
+  let answer: (req: IncomingMessage) => { status: number; body?: string } = () => ({ status: 200 });
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+      const { status, body: out } = answer(req);
+      const lines = body
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      requests.push({ headers: req.headers, lines, status });
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(out ?? JSON.stringify({ statusCode: status }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return {
+    url,
+    requests,
+    /** Every line accepted (2xx), in arrival order. */
+    accepted: () => requests.filter((r) => r.status < 300).flatMap((r) => r.lines),
+    answer(fn: typeof answer) {
+      answer = fn;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type Tap = Awaited<ReturnType<typeof startTap>>;
+
+/** The fake Lambda: Extensions API + Telemetry API on one address. */
+export async function startLambda(options: { telemetryAnswer?: 'subscribe' | 'not-supported' } = {}) {
+  const telemetry: FakeTelemetryApi = createFakeTelemetryApi({
+    answer: options.telemetryAnswer ?? 'subscribe',
+  });
+  const api: FakeExtensionsApi = await createFakeExtensionsApi({
+    functionName: 'orders',
+    fallback: (req, res) => {
+      if (!telemetry.handle(req, res)) {
+        res.writeHead(404);
+        res.end();
+      }
+    },
+  });
+  return { api, telemetry };
+}
+
+/** A temporary folder for the spool, and a log file for the extension's own log. */
+export function workspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'dt-ext-'));
+  const logPath = join(dir, 'extension.log');
+  const logFd = openSync(logPath, 'a');
+  return {
+    dir,
+    spoolDir: join(dir, 'spool'),
+    logFd,
+    log: () => readFileSync(logPath, 'utf8'),
+    logLines: () =>
+      readFileSync(logPath, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The environment Lambda gives the extension, pointed at the fakes. */
+export function lambdaEnv(
+  runtimeApi: string,
+  tapUrl: string,
+  spoolDir: string,
+  extra: Record<string, string> = {},
+) {
+  return {
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    AWS_LAMBDA_FUNCTION_NAME: 'orders',
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_REGION: 'eu-west-1',
+    BD_TAP_CLIENT_TOKEN: TOKEN,
+    BD_DATA_TAP_URL: tapUrl,
+    RECEIVER_ADDRESS: '127.0.0.1',
+    RECEIVER_PORT: '0',
+    TIMEOUT_MS: '25',
+    DATA_TAPS_SPOOL_DIR: spoolDir,
+    DATA_TAPS_LOG_LEVEL: 'debug',
+    DATA_TAPS_REQUEST_TIMEOUT_MS: '2000',
+    ...extra,
+  };
+}
+
+/** Telemetry records of one invocation, as Lambda sends them. */
+export function invocationRecords(requestId: string, lines: string[], at = Date.now()) {
+  const time = (offset: number) => new Date(at + offset).toISOString();
+  return {
+    start: [{ time: time(0), type: 'platform.start', record: { requestId, version: '$LATEST' } }],
+    logs: lines.map((line, i) => ({ time: time(1 + i), type: 'function', record: line })),
+    runtimeDone: [
+      {
+        time: time(lines.length + 2),
+        type: 'platform.runtimeDone',
+        record: { requestId, status: 'success', metrics: { durationMs: 3.5, producedBytes: 10 } },
+      },
+    ],
+    report: [
+      {
+        time: time(lines.length + 3),
+        type: 'platform.report',
+        record: {
+          requestId,
+          status: 'success',
+          metrics: { durationMs: 4.2, billedDurationMs: 5, memorySizeMB: 128, maxMemoryUsedMB: 60 },
+        },
+      },
+    ],
+  };
+}
+
+/** Polls until `check` holds (no timing assertion: the test timeout bounds it). */
+export async function until(check: () => boolean, stepMs = 5): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, stepMs));
+}
