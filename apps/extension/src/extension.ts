@@ -43,8 +43,6 @@ export const SHUTDOWN_DRAIN_RESERVE_MS = 300;
 /** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
 export const STATS_INTERVAL_MS = 60_000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
 /**
  * Runs the extension until SHUTDOWN (or a fatal Extensions API error). Resolves with the exit code.
  * @example
@@ -189,7 +187,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     logger.info('found records spooled by an earlier environment; sending them first', { ...recovered });
   }
 
-  // Receiving: records become envelopes; runtimeDone feeds the planner and wakes an end-of-invoke wait.
+  // Receiving: records become envelopes; runtimeDone wakes an end-of-invoke wait.
   const runtimeDone = new Set<string>();
   const reports = new Set<string>();
   let wake: (() => void) | undefined;
@@ -202,8 +200,6 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       }
       const body = record.record as Record<string, unknown> | undefined;
       if (record.type === 'platform.runtimeDone' && body && typeof body === 'object') {
-        const metrics = body['metrics'] as Record<string, unknown> | undefined;
-        if (typeof metrics?.['durationMs'] === 'number') planner.onRuntimeDuration(metrics['durationMs']);
         if (typeof body['requestId'] === 'string') runtimeDone.add(body['requestId']);
       } else if (record.type === 'platform.report' && body && typeof body === 'object') {
         if (typeof body['requestId'] === 'string') reports.add(body['requestId']);
@@ -343,9 +339,9 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     currentRequestId = event.requestId;
     runtimeDone.clear();
     const plan = planner.onInvoke();
-    emitOwnRecords(false);
     const canWaitForRecords = subscribed && config.telemetry.types.includes('platform') && tapHealthy;
     if (plan.mode === 'end' && canWaitForRecords) {
+      emitOwnRecords(false);
       const requestId = event.requestId;
       const invokeDeadline = event.deadlineMs;
       await waitFor(
@@ -357,9 +353,12 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       await buffer.flush('end-of-invoke');
       sendDeadline = previous;
     } else {
-      void buffer.flush('invoke');
-      const budget = plan.mode === 'background' ? plan.waitBudgetMs : 0;
-      if (budget > 0) await Promise.race([buffer.whenIdle(), sleep(budget)]);
+      // Background: `next` goes out first (nothing is added to the invocation), then the flush runs
+      // beside the handler.
+      setImmediate(() => {
+        emitOwnRecords(false);
+        void buffer.flush('invoke');
+      });
     }
   }
 }

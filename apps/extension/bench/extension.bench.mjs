@@ -1,0 +1,234 @@
+// Benchmarks of the built extension (run `pnpm build` first; `pnpm bench` in apps/extension).
+// Every figure is printed beside a baseline measured in the same run on the same machine:
+//   1. bundle size vs its 150 KB target;
+//   2. cold start: spawn -> registered and subscribed, vs spawn -> exit of a bare `node -e ''`
+//      and spawn -> registered of a no-op extension (bench/noop-extension.mjs);
+//   3. idle RSS after Init, vs a bare idle node process and the no-op extension;
+//   4. INVOKE -> the extension's next `next` call with a healthy tap (median, p90, p99), vs the no-op.
+// Usage: node bench/extension.bench.mjs [coldStartRuns=15] [invocations=300]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFakeExtensionsApi } from '@data-taps/extensions-api/testing';
+import { extractZip } from '@data-taps/lambda-sandbox';
+import { createFakeTelemetryApi } from '@data-taps/telemetry-receiver/testing';
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const zipPath = join(appDir, 'dist/extension.zip');
+const bundlePath = join(appDir, 'dist/layer/data-taps-lambda-extension/index.cjs');
+const noopPath = join(appDir, 'bench/noop-extension.mjs');
+const COLD_RUNS = Number(process.argv[2] ?? 15);
+const INVOCATIONS = Number(process.argv[3] ?? 300);
+const BUNDLE_TARGET = 150 * 1024;
+
+const median = (xs) => quantile(xs, 0.5);
+function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))];
+}
+const ms = (x) => `${x.toFixed(2)} ms`;
+const mb = (kb) => `${(kb / 1024).toFixed(1)} MB`;
+const rssKb = (pid) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+const sleep = (t) => new Promise((r) => setTimeout(r, t));
+
+async function startTap() {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"statusCode":200}');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(r);
+      }),
+  };
+}
+
+async function startLambda() {
+  const telemetry = createFakeTelemetryApi();
+  const api = await createFakeExtensionsApi({
+    fallback: (req, res) => {
+      if (!telemetry.handle(req, res)) {
+        res.writeHead(404);
+        res.end();
+      }
+    },
+  });
+  return {
+    api,
+    telemetry,
+    close: async () => {
+      await api.close();
+      await telemetry.close();
+    },
+  };
+}
+
+function envFor(runtimeApi, tapUrl, spoolDir) {
+  return {
+    PATH: process.env.PATH,
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    AWS_REGION: 'us-east-1',
+    BD_TAP_CLIENT_TOKEN: 'bench-token',
+    BD_DATA_TAP_URL: tapUrl,
+    RECEIVER_ADDRESS: '127.0.0.1',
+    RECEIVER_PORT: '0',
+    TIMEOUT_MS: '25',
+    DATA_TAPS_SPOOL_DIR: spoolDir,
+    DATA_TAPS_LOG_LEVEL: 'warn',
+  };
+}
+
+/** Spawns `command`, resolves when `ready()` holds, with the elapsed ms; the process keeps running. */
+async function timeUntil(command, args, env, ready) {
+  const t0 = performance.now();
+  const child = spawn(command, args, { env, stdio: 'ignore' });
+  while (!ready()) await sleep(0.2);
+  return { ms: performance.now() - t0, child };
+}
+
+async function bareNodeStart() {
+  const t0 = performance.now();
+  await new Promise((r) => spawn(process.execPath, ['-e', ''], { stdio: 'ignore' }).once('exit', r));
+  return performance.now() - t0;
+}
+
+const layerDir = mkdtempSync(join(tmpdir(), 'dt-bench-layer-'));
+const spoolDir = join(layerDir, 'spool');
+await extractZip(zipPath, layerDir);
+const launcher = join(layerDir, 'extensions/data-taps-lambda-extension');
+const tap = await startTap();
+
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+
+// 1. bundle size
+const bundleBytes = statSync(bundlePath).size;
+console.log(
+  `bundle size: ${(bundleBytes / 1024).toFixed(1)} KB (zip ${(statSync(zipPath).size / 1024).toFixed(1)} KB); target < ${BUNDLE_TARGET / 1024} KB: ${bundleBytes < BUNDLE_TARGET ? 'met' : 'NOT met'}`,
+);
+
+// 2 + 3. cold start and idle RSS, interleaved runs of the three candidates
+const bare = [];
+const noop = [];
+const ext = [];
+const rss = { bare: [], noop: [], ext: [] };
+for (let i = 0; i < COLD_RUNS; i++) {
+  bare.push(await bareNodeStart());
+  {
+    const lambda = await startLambda();
+    const run = await timeUntil(
+      process.execPath,
+      [noopPath],
+      envFor(lambda.api.runtimeApi, tap.url, spoolDir),
+      () => lambda.api.registrations.length === 1,
+    );
+    noop.push(run.ms);
+    await lambda.api.waitForIdle();
+    await sleep(200);
+    rss.noop.push(rssKb(run.child.pid));
+    run.child.kill('SIGKILL');
+    await lambda.close();
+  }
+  {
+    const lambda = await startLambda();
+    const run = await timeUntil(
+      launcher,
+      [],
+      envFor(lambda.api.runtimeApi, tap.url, spoolDir),
+      () => lambda.telemetry.subscriptions.length === 1,
+    );
+    ext.push(run.ms);
+    await lambda.api.waitForIdle();
+    await sleep(200);
+    rss.ext.push(rssKb(run.child.pid));
+    run.child.kill('SIGKILL');
+    await lambda.close();
+  }
+  {
+    const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    await sleep(300);
+    rss.bare.push(rssKb(idle.pid));
+    idle.kill('SIGKILL');
+  }
+}
+console.log(`cold start (median of ${COLD_RUNS}):`);
+console.log(`  bare node -e '' spawn->exit        ${ms(median(bare))}`);
+console.log(`  no-op extension spawn->registered  ${ms(median(noop))}`);
+console.log(
+  `  data-taps spawn->registered+subscribed ${ms(median(ext))}  (+${ms(median(ext) - median(bare))} over bare node; target within 20 ms)`,
+);
+console.log(`idle RSS after Init (median of ${COLD_RUNS}):`);
+console.log(
+  `  bare idle node ${mb(median(rss.bare))}, no-op extension ${mb(median(rss.noop))}, data-taps ${mb(median(rss.ext))}  (+${mb(median(rss.ext) - median(rss.bare))} over bare node; target within 12 MB)`,
+);
+
+// 4. INVOKE -> next, with records flowing to a healthy tap
+async function invokeLatencies(command, args, env, withTelemetry) {
+  const lambda = await startLambda();
+  const child = spawn(command, args, {
+    env: { ...env, AWS_LAMBDA_RUNTIME_API: lambda.api.runtimeApi },
+    stdio: 'ignore',
+  });
+  await lambda.api.waitForRegistrations(1);
+  if (withTelemetry) while (lambda.telemetry.subscriptions.length === 0) await sleep(1);
+  await lambda.api.waitForIdle();
+  const out = [];
+  for (let i = 0; i < INVOCATIONS + 1; i++) {
+    const requestId = `r${i}`;
+    const { durationMs } = await lambda.api.invoke({ requestId });
+    if (i > 0) out.push(durationMs); // the first invocation is the planner's end-of-invoke flush
+    if (withTelemetry) {
+      const time = new Date().toISOString();
+      await lambda.telemetry.deliver([
+        { time, type: 'platform.start', record: { requestId } },
+        ...Array.from({ length: 5 }, (_, j) => ({
+          time,
+          type: 'function',
+          record: `line ${j} of ${requestId}\n`,
+        })),
+        {
+          time,
+          type: 'platform.runtimeDone',
+          record: { requestId, status: 'success', metrics: { durationMs: 5 } },
+        },
+        {
+          time,
+          type: 'platform.report',
+          record: {
+            requestId,
+            status: 'success',
+            metrics: { durationMs: 5, billedDurationMs: 5, memorySizeMB: 128, maxMemoryUsedMB: 60 },
+          },
+        },
+      ]);
+    }
+  }
+  await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 2000 });
+  await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r()));
+  await lambda.close();
+  return out;
+}
+const env = envFor('', tap.url, spoolDir);
+const noopInvoke = await invokeLatencies(process.execPath, [noopPath], env, false);
+const extInvoke = await invokeLatencies(launcher, [], env, true);
+console.log(`INVOKE -> next (${INVOCATIONS} invocations, 7 records each to a healthy tap):`);
+console.log(
+  `  no-op extension  median ${ms(median(noopInvoke))}  p90 ${ms(quantile(noopInvoke, 0.9))}  p99 ${ms(quantile(noopInvoke, 0.99))}`,
+);
+console.log(
+  `  data-taps        median ${ms(median(extInvoke))}  p90 ${ms(quantile(extInvoke, 0.9))}  p99 ${ms(quantile(extInvoke, 0.99))}  (target median < 1 ms)`,
+);
+
+await tap.close();
+rmSync(layerDir, { recursive: true, force: true });
