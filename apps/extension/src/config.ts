@@ -2,7 +2,7 @@
  * The extension's whole configuration: environment variables, validated with zod in one place.
  * Only this file (and the entry) reads the environment; everything else receives a `Config`.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Telemetry API schema versions the extension can subscribe with. */
 export const SCHEMA_VERSIONS = ['2022-07-01', '2022-12-13', '2025-01-29'] as const;
@@ -14,6 +14,9 @@ export const FLUSH_STRATEGIES = ['adaptive', 'background', 'end'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const MIB = 1024 * 1024;
+
+/** The extension's executable file name in the layer, and so its default registration name. */
+export const DEFAULT_EXTENSION_NAME = 'data-taps-lambda-extension';
 
 /** The validated configuration. */
 export interface Config {
@@ -56,25 +59,22 @@ export interface Config {
 
 /** One environment variable: how it is read, its default, and the accepted range in words. */
 interface Variable<T> {
-  schema: z.ZodType<T>;
+  schema: z.ZodMiniType<T>;
   range: string;
   default?: T;
   secret?: boolean;
 }
 
 const intVar = (min: number, max: number, def?: number, except?: number): Variable<number> => ({
-  schema: z
-    .string()
-    .regex(/^\s*\d+\s*$/)
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min)
-        .max(max)
-        .refine((n) => n !== except),
+  schema: z.pipe(
+    z.pipe(z.string().check(z.regex(/^\s*\d+\s*$/)), z.transform(Number)),
+    z.number().check(
+      z.int(),
+      z.minimum(min),
+      z.maximum(max),
+      z.refine((n) => n !== except),
     ),
+  ),
   range: `an integer from ${min} to ${max}${except === undefined ? '' : ` other than ${except}`}`,
   ...(def === undefined ? {} : { default: def }),
 });
@@ -89,17 +89,22 @@ const enumVar = <const T extends readonly [string, ...string[]]>(
 });
 
 const boolVar = (def: boolean): Variable<boolean> => ({
-  schema: z
-    .string()
-    .transform((s) => s.trim().toLowerCase())
-    .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no']))
-    .transform((s) => s === 'true' || s === '1' || s === 'yes'),
+  schema: z.pipe(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((s: string) => s.trim().toLowerCase()),
+      ),
+      z.enum(['true', 'false', '1', '0', 'yes', 'no']),
+    ),
+    z.transform((s) => s === 'true' || s === '1' || s === 'yes'),
+  ),
   range: 'true or false',
   default: def,
 });
 
 const stringVar = (pattern: RegExp, range: string, def?: string, secret = false): Variable<string> => ({
-  schema: z.string().regex(pattern),
+  schema: z.string().check(z.regex(pattern)),
   range,
   ...(def === undefined ? {} : { default: def }),
   secret,
@@ -109,28 +114,35 @@ const isLoopbackHost = (host: string) =>
   host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 
 const urlVar: Variable<string> = {
-  schema: z.string().refine((value) => {
-    try {
-      const url = new URL(value);
-      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-    } catch {
-      return false;
-    }
-  }),
+  schema: z.string().check(
+    z.refine((value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+      } catch {
+        return false;
+      }
+    }),
+  ),
   range: 'an https:// URL (http:// only for a loopback host)',
 };
 
 const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
-  schema: z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.enum(TELEMETRY_TYPES)).min(1))
-    .transform((types) => [...new Set(types)]),
+  schema: z.pipe(
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((s: string) =>
+          s
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean),
+        ),
+      ),
+      z.array(z.enum(TELEMETRY_TYPES)).check(z.minLength(1)),
+    ),
+    z.transform((types) => [...new Set(types)]),
+  ),
   range: `a comma-separated, non-empty subset of ${TELEMETRY_TYPES.join(', ')}`,
   default: [...TELEMETRY_TYPES],
 };
@@ -142,7 +154,7 @@ export const VARIABLES = {
   EXTENSION_NAME: stringVar(
     /^[A-Za-z0-9._-]{1,64}$/,
     'a file name of letters, digits, ".", "_", "-"',
-    'data-taps-lambda-extension',
+    DEFAULT_EXTENSION_NAME,
   ),
   RECEIVER_ADDRESS: stringVar(/^[A-Za-z0-9.:[\]-]+$/, '"sandbox" or a host name or IP address', 'sandbox'),
   RECEIVER_PORT: intVar(0, 65535, 4243, 9001),
@@ -211,14 +223,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
   }
   const v = values as Values;
   if (errors.length > 0) {
-    const lifecycleOk = v.AWS_LAMBDA_RUNTIME_API !== undefined && v.EXTENSION_NAME !== undefined;
+    const lifecycleOk = v.AWS_LAMBDA_RUNTIME_API !== undefined;
     return {
       ok: false,
       errors,
       lifecycle: lifecycleOk
         ? {
             runtimeApi: v.AWS_LAMBDA_RUNTIME_API,
-            extensionName: v.EXTENSION_NAME,
+            // An invalid EXTENSION_NAME must not stop the lifecycle: register under the default name.
+            extensionName: v.EXTENSION_NAME ?? DEFAULT_EXTENSION_NAME,
             logLevel: v.DATA_TAPS_LOG_LEVEL ?? 'info',
             strict: v.DATA_TAPS_STRICT ?? false,
           }

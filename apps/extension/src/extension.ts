@@ -32,6 +32,8 @@ export interface RunOptions {
   now?: () => number;
   /** Aborting it ends the event loop as a local stop (SIGTERM/SIGINT outside Lambda): drain, then return. */
   signal?: AbortSignal;
+  /** The launcher's file name, the name Lambda knows the extension by: the fallback registration name. */
+  executableName?: string;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface RunOptions {
  * cut short so that this much is left before the deadline.
  */
 export const SHUTDOWN_DRAIN_RESERVE_MS = 300;
+/** Time kept before an invocation's deadline by the end-of-invoke wait and flush, so a slow tap never times it out. */
+export const INVOKE_DEADLINE_MARGIN_MS = 500;
 /** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
 export const STATS_INTERVAL_MS = 60_000;
 
@@ -60,7 +64,7 @@ export async function runExtension(options: RunOptions): Promise<number> {
       );
       return 1;
     }
-    return runWithoutShipping(loaded.lifecycle, loaded.errors, logger, options.signal);
+    return runWithoutShipping(loaded.lifecycle, loaded.errors, logger, options);
   }
   return runShipping(loaded.config, logger, options);
 }
@@ -70,13 +74,10 @@ async function runWithoutShipping(
   lifecycle: { runtimeApi: string; extensionName: string; strict: boolean },
   errors: string[],
   logger: Logger,
-  signal: AbortSignal | undefined,
+  options: RunOptions,
 ): Promise<number> {
-  const client = createExtensionsClient(
-    { runtimeApi: lifecycle.runtimeApi, extensionName: lifecycle.extensionName },
-    { logger },
-  );
-  await client.register(['INVOKE', 'SHUTDOWN']);
+  const signal = options.signal;
+  const { client } = await register(lifecycle, logger, options.executableName, {});
   if (lifecycle.strict) {
     logger.error('DATA_TAPS_STRICT is set: reporting the invalid configuration as an Init error');
     await client.initError('Extension.ConfigInvalid', {
@@ -89,6 +90,34 @@ async function runWithoutShipping(
   for (;;) {
     const event = await nextOrStop(client, signal);
     if (!event || event.eventType === 'SHUTDOWN') return 0;
+  }
+}
+
+/**
+ * Registers for INVOKE and SHUTDOWN. Lambda knows an external extension by its file name: when
+ * EXTENSION_NAME does not match it and Lambda refuses the registration, register again under the
+ * launcher's own file name rather than failing the function's Init.
+ */
+async function register(
+  target: { runtimeApi: string; extensionName: string },
+  logger: Logger,
+  executableName: string | undefined,
+  registerOptions: { acceptFeatures?: 'accountId'[] },
+) {
+  const attempt = async (extensionName: string) => {
+    const client = createExtensionsClient({ runtimeApi: target.runtimeApi, extensionName }, { logger });
+    const registration = await client.register(['INVOKE', 'SHUTDOWN'], registerOptions);
+    return { client, registration };
+  };
+  try {
+    return await attempt(target.extensionName);
+  } catch (error) {
+    if (!executableName || executableName === target.extensionName) throw error;
+    logger.error(
+      `registering as EXTENSION_NAME="${target.extensionName}" failed; registering under the executable's name "${executableName}" instead: set EXTENSION_NAME to the file name in /opt/extensions (or leave it unset)`,
+      { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+    );
+    return attempt(executableName);
   }
 }
 
@@ -114,11 +143,9 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     { now },
   );
 
-  const client = createExtensionsClient(
-    { runtimeApi: config.runtimeApi, extensionName: config.extensionName },
-    { logger },
-  );
-  const registration = await client.register(['INVOKE', 'SHUTDOWN'], { acceptFeatures: ['accountId'] });
+  const { client, registration } = await register(config, logger, options.executableName, {
+    acceptFeatures: ['accountId'],
+  });
   logger.info('registered', {
     extensionId: registration.extensionId,
     functionName: registration.functionName,
@@ -129,16 +156,21 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   let sendDeadline = () => now() + 2 * config.requestTimeoutMs;
   let tapHealthy = true;
   let lastSinkError = '';
-  const sink: DataTapSink = createDataTapSink(
-    {
-      url: config.tapUrl,
-      token: config.token,
-      maxBodyBytes: config.maxRequestBytes,
-      gzip: config.gzip,
-      requestTimeoutMs: config.requestTimeoutMs,
-    },
-    { logger },
-  );
+  const makeSink = (breaker: boolean): DataTapSink =>
+    createDataTapSink(
+      {
+        url: config.tapUrl,
+        token: config.token,
+        maxBodyBytes: config.maxRequestBytes,
+        gzip: config.gzip,
+        requestTimeoutMs: config.requestTimeoutMs,
+        ...(breaker ? {} : { breaker: { enabled: false } }),
+      },
+      { logger },
+    );
+  // The breaker spares a failing tap while the function runs; at SHUTDOWN (the last chance to send
+  // before the environment and its /tmp go) the drain tries the tap whatever the breaker says.
+  let sink: DataTapSink = makeSink(true);
   const spool =
     config.spoolMaxBytes > 0 ? { dir: config.spoolDir, maxBytes: config.spoolMaxBytes } : undefined;
   const buffer: TelemetryBuffer<Envelope> = createTelemetryBuffer<Envelope>(
@@ -182,14 +214,23 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       },
     },
   );
-  const recovered = await buffer.open();
-  if (recovered.replayed > 0 || recovered.corruptSegments > 0) {
-    logger.info('found records spooled by an earlier environment; sending them first', { ...recovered });
+  try {
+    const recovered = await buffer.open();
+    if (recovered.replayed > 0 || recovered.corruptSegments > 0) {
+      logger.info('found records spooled by an earlier environment; sending them first', { ...recovered });
+    }
+  } catch (error) {
+    // A full or read-only /tmp must not take the function down: memory only, spool writes counted.
+    logger.warn('the spool folder cannot be used: buffering in memory only, what it cannot hold is counted', {
+      spoolDir: config.spoolDir,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
   }
 
   // Receiving: records become envelopes; runtimeDone wakes an end-of-invoke wait.
   const runtimeDone = new Set<string>();
-  const reports = new Set<string>();
+  // Invocations whose platform.report has not arrived yet (at most a few: reports follow their invocation).
+  const pendingReports = new Set<string>();
   let wake: (() => void) | undefined;
   const onBatch = (records: TelemetryRecord[]) => {
     const batch: Envelope[] = [];
@@ -202,7 +243,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       if (record.type === 'platform.runtimeDone' && body && typeof body === 'object') {
         if (typeof body['requestId'] === 'string') runtimeDone.add(body['requestId']);
       } else if (record.type === 'platform.report' && body && typeof body === 'object') {
-        if (typeof body['requestId'] === 'string') reports.add(body['requestId']);
+        if (typeof body['requestId'] === 'string') pendingReports.delete(body['requestId']);
       } else if (record.type === 'platform.logsDropped' && body && typeof body === 'object') {
         counters.add({
           lambdaDroppedRecords: typeof body['droppedRecords'] === 'number' ? body['droppedRecords'] : 0,
@@ -297,11 +338,45 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   };
 
   const finish = async (deadlineMs: number, reason?: string) => {
+    const runningSink = sink;
+    sink = makeSink(false);
+    // Lambda may still hold records of invocations whose report never came: say so, with the ids.
+    const notReceived = subscribed && config.telemetry.types.includes('platform') ? [...pendingReports] : [];
+    if (notReceived.length > 0) {
+      buffer.push(
+        envelopes.own(
+          'dataTaps.dropped',
+          'WARN',
+          'records of these invocations did not arrive before SHUTDOWN',
+          {
+            cause: 'not-received-before-shutdown',
+            invocations: notReceived.length,
+            requestIds: notReceived.slice(0, 100),
+          },
+        ),
+      );
+    }
     emitOwnRecords(true);
     sendDeadline = () => deadlineMs;
-    const drained = await buffer.drain({ deadlineMs });
-    logger.info('shut down', { ...counters.snapshot(), ...drained, reason: reason ?? 'stop' });
+    let drained = await buffer.drain({ deadlineMs });
+    // What the drain itself had to drop (spool full or failing) gets a record too, sent or spooled
+    // if there is still room; the totals are in the last log line in any case.
+    const late = buffer.takeDropReport();
+    if (late) {
+      buffer.push(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
+      drained = await buffer.drain({ deadlineMs });
+    }
+    const { dropped } = buffer.stats();
+    logger.info('shut down', {
+      ...counters.snapshot(),
+      ...drained,
+      dropped: dropped.records,
+      droppedByCause: dropped.byCause,
+      notReceivedInvocations: notReceived.length,
+      reason: reason ?? 'stop',
+    });
     await listener.close();
+    await runningSink.close();
     await sink.close();
     await buffer.close();
   };
@@ -327,7 +402,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       const lastRequest = currentRequestId;
       if (subscribed && config.telemetry.types.includes('platform') && lastRequest) {
         await waitFor(
-          () => reports.has(lastRequest),
+          () => !pendingReports.has(lastRequest),
           Math.min(config.telemetry.timeoutMs + 250, hardDeadline - now() - SHUTDOWN_DRAIN_RESERVE_MS),
         );
       }
@@ -338,20 +413,33 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     // INVOKE
     currentRequestId = event.requestId;
     runtimeDone.clear();
+    if (subscribed && config.telemetry.types.includes('platform')) pendingReports.add(event.requestId);
     const plan = planner.onInvoke();
     const canWaitForRecords = subscribed && config.telemetry.types.includes('platform') && tapHealthy;
     if (plan.mode === 'end' && canWaitForRecords) {
-      emitOwnRecords(false);
       const requestId = event.requestId;
-      const invokeDeadline = event.deadlineMs;
+      // The wait and the flush end well before the invocation's deadline, whatever the tap does: a
+      // flush still running then goes on beside the next invocation (retried after a thaw if need be).
+      const invokeDeadline = event.deadlineMs - INVOKE_DEADLINE_MARGIN_MS;
       await waitFor(
         () => runtimeDone.has(requestId),
         Math.min(plan.waitForRuntimeDoneMs, invokeDeadline - now()),
       );
-      const previous = sendDeadline;
-      sendDeadline = () => Math.min(now() + config.requestTimeoutMs, invokeDeadline);
-      await buffer.flush('end-of-invoke');
-      sendDeadline = previous;
+      emitOwnRecords(false);
+      const flushUntil = Math.min(now() + config.requestTimeoutMs, invokeDeadline);
+      if (flushUntil > now()) {
+        const previous = sendDeadline;
+        sendDeadline = () => flushUntil;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          buffer.flush('end-of-invoke'),
+          new Promise<void>((resolve) => {
+            timer = setTimeout(resolve, flushUntil - now());
+          }),
+        ]);
+        clearTimeout(timer);
+        sendDeadline = previous;
+      }
     } else {
       // Background: `next` goes out first (nothing is added to the invocation), then the flush runs
       // beside the handler.

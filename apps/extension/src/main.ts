@@ -8,7 +8,7 @@ const stop = new AbortController();
 process.once('SIGTERM', () => stop.abort());
 process.once('SIGINT', () => stop.abort());
 
-runExtension({ env: process.env, signal: stop.signal }).then(
+runExtension({ env: process.env, signal: stop.signal, executableName: process.argv[2] }).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -13,6 +13,7 @@ import {
   LineTooLargeError,
   SinkClosedError,
 } from './errors.js';
+import { describeExpiry, formatDuration, tryReadTokenExpiry } from './jwt.js';
 import { type Logger, noopLogger } from './logger.js';
 import { type DataTapSinkOptionsInput, dataTapSinkOptionsSchema, parseOptions } from './options.js';
 import { createRedactor } from './redact.js';
@@ -113,6 +114,13 @@ type BodyOutcome =
 
 const gzipAsync = promisify(gzipCallback);
 
+/** A token the tap refused is not sent again for this long, unless the provider gives another one. */
+export const REFUSED_TOKEN_PROBE_MS = 60_000;
+
+/** What the refusal log line says to do when the provider does not say (a fixed token). */
+const DEFAULT_REMEDY =
+  'Give the sink a fresh tap client token (they live at most 24 h), or a token provider that renews it.';
+
 /**
  * Creates a sink that POSTs batches of NDJSON lines to a Data Tap: bodies of at most
  * `maxBodyBytes` (lines joined with `\n` plus a final `\n`), headers `Content-Type:
@@ -190,20 +198,45 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     counters.lastError = { name: error.name, message: error.message };
   };
 
+  /** The token the tap refused last, while the provider has no other one. */
+  let refused: { token: string; statusCode: number; at: number } | undefined;
+
+  /** The one log line of a refusal: status, the token's expiry, that nothing is lost, what to do. */
+  const logRefusal = (token: string, statusCode: number, batchId: string): void => {
+    const at = now();
+    const expiry = tryReadTokenExpiry(token, at);
+    const why =
+      expiry !== undefined && expiry.expiresAt > at
+        ? ' (not expired: a token for another tap or account, or revoked?)'
+        : '';
+    logger.error(
+      `Data Tap refused the token with status ${statusCode}: the token ${describeExpiry(expiry, at)}${why}. ` +
+        `Records are kept and sent once a new token arrives. ${provider.remedy ?? DEFAULT_REMEDY}`,
+      {
+        status: statusCode,
+        batchId,
+        ...(provider.source === undefined ? {} : { source: provider.source }),
+        expiresAt: expiry === undefined ? undefined : new Date(expiry.expiresAt).toISOString(),
+      },
+    );
+  };
+
   /** Resolves the token, or fails within `ms`; never waits past the deadline. */
   const getToken = (ms: number): Promise<string | 'timeout'> =>
     new Promise((resolve, reject) => {
       const handle = startTimer(() => resolve('timeout'), ms);
-      provider.getToken().then(
-        (token) => {
-          stopTimer(handle);
-          resolve(token);
-        },
-        (error: unknown) => {
-          stopTimer(handle);
-          reject(error);
-        },
-      );
+      Promise.resolve()
+        .then(() => provider.getToken())
+        .then(
+          (token) => {
+            stopTimer(handle);
+            resolve(token);
+          },
+          (error: unknown) => {
+            stopTimer(handle);
+            reject(error);
+          },
+        );
     });
 
   async function sendBody(
@@ -260,6 +293,18 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         return stopForDeadline(false);
       }
       redactor.add(token);
+      if (refused !== undefined && token === refused.token && now() - refused.at < REFUSED_TOKEN_PROBE_MS) {
+        breaker.release();
+        counters.tokenFailures += 1;
+        provider.invalidate?.();
+        const error = new DataTapAuthError(
+          `the tap refused this token with status ${refused.statusCode} ${formatDuration(now() - refused.at)} ago: not sent again until a new token arrives (or ${REFUSED_TOKEN_PROBE_MS / 1000} s have passed)`,
+          { statusCode: refused.statusCode },
+        );
+        noteError(error);
+        logger.debug('token refused earlier: waiting for a new one', { batchId });
+        return { kind: 'stop', error };
+      }
 
       const requestMs = Math.min(config.requestTimeoutMs, remaining);
       const boundByDeadline = requestMs < config.requestTimeoutMs;
@@ -333,6 +378,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       const verdict = judgeAnswer(httpStatus, contentType, text);
       if (verdict.kind === 'accepted') {
         breaker.success();
+        if (refused?.token === token) refused = undefined;
         counters.deliveredLines += lineCount;
         counters.deliveredBytes += payload.byteLength;
         counters.deliveredRawBytes += raw.byteLength;
@@ -351,13 +397,16 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       if (verdict.kind === 'auth') {
         breaker.success();
         counters.tokenFailures += 1;
+        const firstRefusal = refused?.token !== token;
+        refused = { token, statusCode: verdict.statusCode, at: now() };
         provider.invalidate?.();
         const error = new DataTapAuthError(
           `${target} refused the token with status ${verdict.statusCode} (batch ${batchId}); not retried`,
           { statusCode: verdict.statusCode, body },
         );
         noteError(error);
-        logger.error('data tap refused the token', { status: verdict.statusCode, batchId });
+        if (firstRefusal) logRefusal(token, verdict.statusCode, batchId);
+        else logger.debug('data tap refused the token again', { status: verdict.statusCode, batchId });
         return { kind: 'stop', error };
       }
       if (verdict.kind === 'too-large') {

@@ -254,3 +254,65 @@ export class SinkClosedError extends DataTapSinkError {
     this.name = 'SinkClosedError';
   }
 }
+
+/**
+ * A token that is not a readable JWT, or lacks a claim that is needed (`exp`). The message names
+ * the problem (`reason`), never the token or any part of it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   readTokenExpiry('not-a-jwt', Date.now());
+ * } catch (error) {
+ *   if (error instanceof TokenFormatError) logger.warn(error.message); // 'the token is not a JWT: ...'
+ * }
+ * ```
+ */
+export class TokenFormatError extends DataTapSinkError {
+  /** What is wrong: `not-a-jwt`, `bad-encoding`, `bad-json`, `bad-claim` or `missing-exp`. */
+  readonly reason: 'not-a-jwt' | 'bad-encoding' | 'bad-json' | 'bad-claim' | 'missing-exp';
+
+  constructor(message: string, reason: TokenFormatError['reason']) {
+    super(`the token ${message}`);
+    this.name = 'TokenFormatError';
+    this.reason = reason;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), reason: this.reason };
+  }
+}
+
+/**
+ * A token source (AWS Secrets Manager, SSM Parameter Store, a BoilingData account) could not give a
+ * token: unreachable, refused the credentials, or answered something without a usable token. The
+ * message names the source and the problem, never a token, password or secret value.
+ * `statusCode` is the source's HTTP status when it answered.
+ *
+ * @example
+ * ```ts
+ * provider.refresh().catch((error) => {
+ *   if (error instanceof TokenSourceError) logger.warn(error.message, { source: error.source });
+ * });
+ * ```
+ */
+export class TokenSourceError extends DataTapSinkError {
+  /** The source, such as `secretsmanager`, `ssm` or `boilingdata`. */
+  readonly source: string;
+  /** The HTTP status the source answered with, when it answered. */
+  readonly statusCode: number | undefined;
+
+  constructor(
+    message: string,
+    fields: { source: string; statusCode?: number; cause?: unknown; isRetryable?: boolean },
+  ) {
+    super(message, { cause: fields.cause, isRetryable: fields.isRetryable ?? true });
+    this.name = 'TokenSourceError';
+    this.source = fields.source;
+    this.statusCode = fields.statusCode;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), source: this.source, statusCode: this.statusCode };
+  }
+}

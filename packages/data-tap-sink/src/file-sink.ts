@@ -1,5 +1,5 @@
 import { appendFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { checkDeadline } from './deadline.js';
 import { DataTapSinkError } from './errors.js';
 import { parseOptions } from './options.js';
@@ -18,7 +18,7 @@ import type { SendBatch, SendOptions, SendResult, Sink } from './sink.js';
  * ```
  */
 export const fileSinkOptionsSchema = z.strictObject({
-  path: z.string().min(1, 'expected a file path'),
+  path: z.string().check(z.minLength(1, 'expected a file path')),
 });
 
 /**

@@ -4,6 +4,7 @@ export {
   createDataTapSink,
   type DataTapSink,
   type DataTapSinkDeps,
+  REFUSED_TOKEN_PROBE_MS,
   type SinkStats,
 } from './data-tap-sink.js';
 export {
@@ -16,6 +17,8 @@ export {
   DeadlineExceededError,
   LineTooLargeError,
   SinkClosedError,
+  TokenFormatError,
+  TokenSourceError,
 } from './errors.js';
 export { createFanOutSink, type FanOutSendResult, type FanOutSink } from './fan-out-sink.js';
 export {
@@ -24,6 +27,15 @@ export {
   type FileSinkOptionsInput,
   fileSinkOptionsSchema,
 } from './file-sink.js';
+export {
+  decodeJwtClaims,
+  describeExpiry,
+  formatDuration,
+  readTokenExpiry,
+  type TokenClaims,
+  type TokenExpiry,
+  tryReadTokenExpiry,
+} from './jwt.js';
 export { type Logger, noopLogger } from './logger.js';
 export {
   type DataTapSinkOptions,
@@ -31,7 +43,23 @@ export {
   DEFAULT_MAX_BODY_BYTES,
   dataTapSinkOptionsSchema,
 } from './options.js';
+export {
+  createRefreshingTokenProvider,
+  type RefreshingTokenProvider,
+  type RefreshingTokenProviderDeps,
+  type RefreshingTokenProviderOptionsInput,
+  refreshingTokenProviderOptionsSchema,
+  refreshSettingsShape,
+} from './refreshing-token-provider.js';
 export type { SendBatch, SendOptions, SendResult, Sink } from './sink.js';
+export {
+  createStaticTokenProvider,
+  type ObservableTokenProvider,
+  STATIC_TOKEN_REMEDY,
+  type StaticTokenProviderOptionsInput,
+  staticTokenProviderOptionsSchema,
+  type TokenProviderDeps,
+} from './static-token-provider.js';
 export {
   createStdoutSink,
   type StdoutSinkDeps,
@@ -39,3 +67,4 @@ export {
   stdoutSinkOptionsSchema,
 } from './stdout-sink.js';
 export { isTokenProvider, type TokenProvider } from './token.js';
+export type { TokenEvent, TokenStatus } from './token-watch.js';

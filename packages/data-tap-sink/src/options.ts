@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { safeParseInEnglish } from './english-messages.js';
 import { DataTapSinkOptionsError } from './errors.js';
 import { isTokenProvider, type TokenProvider } from './token.js';
 import { checkTapUrl } from './url.js';
@@ -12,16 +13,16 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 const backoffSchema = z.strictObject({
-  initialMs: z.number().int().min(1).max(60_000).default(100),
-  maxMs: z.number().int().min(1).max(300_000).default(5_000),
-  multiplier: z.number().min(1).max(10).default(2),
-  maxRetryAfterMs: z.number().int().min(0).max(3_600_000).default(60_000),
+  initialMs: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(60_000)), 100),
+  maxMs: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(300_000)), 5_000),
+  multiplier: z._default(z.number().check(z.minimum(1), z.maximum(10)), 2),
+  maxRetryAfterMs: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(3_600_000)), 60_000),
 });
 
 const breakerSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  failureThreshold: z.number().int().min(1).max(1_000).default(5),
-  cooldownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+  enabled: z._default(z.boolean(), true),
+  failureThreshold: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1_000)), 5),
+  cooldownMs: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(3_600_000)), 30_000),
 });
 
 /**
@@ -50,44 +51,56 @@ const breakerSchema = z.strictObject({
  */
 export const dataTapSinkOptionsSchema = z
   .strictObject({
-    url: z.string().superRefine((value, context) => {
-      const problem = checkTapUrl(value);
-      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-    }),
+    url: z.string().check(
+      z.superRefine((value, context) => {
+        const problem = checkTapUrl(value);
+        if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+      }),
+    ),
     token: z.union([
       z
         .string()
-        .min(1, 'expected a non-empty token')
-        .regex(HEADER_VALUE, 'expected visible ASCII characters without spaces'),
+        .check(
+          z.minLength(1, 'expected a non-empty token'),
+          z.regex(HEADER_VALUE, 'expected visible ASCII characters without spaces'),
+        ),
       z.custom<TokenProvider>(isTokenProvider, 'expected a string or an object with getToken()'),
     ]),
-    maxBodyBytes: z.number().int().min(1024).max(5_000_000).default(DEFAULT_MAX_BODY_BYTES),
-    gzip: z.boolean().default(false),
-    gzipLevel: z.number().int().min(1).max(9).default(6),
-    requestTimeoutMs: z.number().int().min(100).max(900_000).default(8_000),
-    maxRetries: z.number().int().min(0).max(20).default(3),
-    backoff: backoffSchema.prefault({}),
-    breaker: breakerSchema.prefault({}),
-    oversizeLines: z.enum(['return', 'drop']).default('return'),
-    batchIdHeader: z.string().regex(HEADER_NAME, 'expected an HTTP header name').default('x-bd-batch-id'),
-    maxErrorBodyChars: z.number().int().min(0).max(65_536).default(1024),
+    maxBodyBytes: z._default(
+      z.number().check(z.int(), z.minimum(1024), z.maximum(5_000_000)),
+      DEFAULT_MAX_BODY_BYTES,
+    ),
+    gzip: z._default(z.boolean(), false),
+    gzipLevel: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(9)), 6),
+    requestTimeoutMs: z._default(z.number().check(z.int(), z.minimum(100), z.maximum(900_000)), 8_000),
+    maxRetries: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(20)), 3),
+    backoff: z.prefault(backoffSchema, {}),
+    breaker: z.prefault(breakerSchema, {}),
+    oversizeLines: z._default(z.enum(['return', 'drop']), 'return'),
+    batchIdHeader: z._default(
+      z.string().check(z.regex(HEADER_NAME, 'expected an HTTP header name')),
+      'x-bd-batch-id',
+    ),
+    maxErrorBodyChars: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(65_536)), 1024),
   })
-  .superRefine((options, context) => {
-    if (options.gzip && options.maxBodyBytes > 4_400_000) {
-      context.addIssue({
-        code: 'custom',
-        path: ['maxBodyBytes'],
-        message: 'expected at most 4400000 with gzip (a base64-encoded body must stay under 6 MB)',
-      });
-    }
-    if (options.backoff.maxMs < options.backoff.initialMs) {
-      context.addIssue({
-        code: 'custom',
-        path: ['backoff', 'maxMs'],
-        message: 'expected maxMs >= initialMs',
-      });
-    }
-  });
+  .check(
+    z.superRefine((options, context) => {
+      if (options.gzip && options.maxBodyBytes > 4_400_000) {
+        context.addIssue({
+          code: 'custom',
+          path: ['maxBodyBytes'],
+          message: 'expected at most 4400000 with gzip (a base64-encoded body must stay under 6 MB)',
+        });
+      }
+      if (options.backoff.maxMs < options.backoff.initialMs) {
+        context.addIssue({
+          code: 'custom',
+          path: ['backoff', 'maxMs'],
+          message: 'expected maxMs >= initialMs',
+        });
+      }
+    }),
+  );
 
 /**
  * Options accepted by {@link createDataTapSink}: `url` and `token` are required, the rest optional.
@@ -136,8 +149,8 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
  * const options = parseOptions(dataTapSinkOptionsSchema, input, 'createDataTapSink');
  * ```
  */
-export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, label: string): z.output<S> {
-  const result = schema.safeParse(input);
+export function parseOptions<S extends z.ZodMiniType>(schema: S, input: unknown, label: string): z.output<S> {
+  const result = safeParseInEnglish(schema, input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = ['options', ...issue.path.map(String)].join('.');

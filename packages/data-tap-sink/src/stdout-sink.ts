@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { checkDeadline } from './deadline.js';
 import { DataTapSinkError } from './errors.js';
 import { parseOptions } from './options.js';
@@ -17,7 +17,7 @@ import type { SendBatch, SendOptions, SendResult, Sink } from './sink.js';
  * ```
  */
 export const stdoutSinkOptionsSchema = z.strictObject({
-  stream: z.enum(['stdout', 'stderr']).default('stdout'),
+  stream: z._default(z.enum(['stdout', 'stderr']), 'stdout'),
 });
 
 /**

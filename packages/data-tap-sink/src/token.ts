@@ -1,7 +1,9 @@
 /**
  * A source of Data Tap tokens, for tokens that expire (the tap's client tokens are JWTs living at
- * most 24 h). `getToken()` is called before every request, so it should cache; `invalidate()` is
- * called when the tap refuses the token (401/403), so the next `getToken()` fetches a fresh one.
+ * most 24 h). `getToken()` is called before every request, so it should cache (and answer at once:
+ * a refresh belongs in the background); `invalidate()` is called when the tap refuses the token
+ * (401/403), so the provider fetches a fresh one. `source` and `remedy` only feed the sink's log
+ * line when the token is refused: where the token comes from, and what the user should do.
  *
  * @example
  * ```ts
@@ -16,8 +18,12 @@
  * ```
  */
 export interface TokenProvider {
-  getToken(): Promise<string>;
+  getToken(): Promise<string> | string;
   invalidate?(): void;
+  /** Where the token comes from, such as `static`, `secretsmanager`, `ssm`, `boilingdata`. */
+  readonly source?: string;
+  /** What to do when the tap refuses the token, in one sentence (never holds the token). */
+  readonly remedy?: string;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import { safeParseInEnglish } from './english-messages.js';
 import { type ErrorReport, toErrorBody } from './error-report.js';
 import {
   ExtensionsApiConnectionError,
@@ -317,7 +318,7 @@ function httpError(
   });
 }
 
-function validate<S extends z.ZodType>(
+function validate<S extends z.ZodMiniType>(
   endpoint: ExtensionsEndpoint,
   response: TransportResponse,
   schema: S,
@@ -331,7 +332,7 @@ function validate<S extends z.ZodType>(
       { cause: error },
     );
   }
-  const result = schema.safeParse(json);
+  const result = safeParseInEnglish(schema, json);
   if (result.success) return result.data;
   throw new ExtensionsApiValidationError(
     {

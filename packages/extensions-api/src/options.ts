@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { safeParseInEnglish } from './english-messages.js';
 import { ExtensionsApiOptionsError } from './errors.js';
 
 /** `host:port` with a port in 1..65535; the host is a name, an IPv4 address or a bracketed IPv6 one. */
@@ -26,16 +27,20 @@ const HEADER_TOKEN = /^[\x21-\x7e]+$/;
  * ```
  */
 export const extensionsClientOptionsSchema = z.strictObject({
-  runtimeApi: z.string().refine((value) => {
-    const port = RUNTIME_API.exec(value)?.[1];
-    return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
-  }, 'expected "host:port" without a scheme or a path, port 1-65535, such as "127.0.0.1:9001"'),
+  runtimeApi: z.string().check(
+    z.refine((value) => {
+      const port = RUNTIME_API.exec(value)?.[1];
+      return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
+    }, 'expected "host:port" without a scheme or a path, port 1-65535, such as "127.0.0.1:9001"'),
+  ),
   extensionName: z
     .string()
-    .min(1, 'expected a non-empty name')
-    .max(256, 'expected at most 256 characters')
-    .regex(HEADER_TOKEN, 'expected visible ASCII characters without spaces (the executable file name)'),
-  apiVersion: z.literal('2020-01-01').default('2020-01-01'),
+    .check(
+      z.minLength(1, 'expected a non-empty name'),
+      z.maxLength(256, 'expected at most 256 characters'),
+      z.regex(HEADER_TOKEN, 'expected visible ASCII characters without spaces (the executable file name)'),
+    ),
+  apiVersion: z._default(z.literal('2020-01-01'), '2020-01-01'),
 });
 
 /**
@@ -61,21 +66,27 @@ export type ExtensionsClientOptions = z.output<typeof extensionsClientOptionsSch
 /** The function error type sent in `Lambda-Extension-Function-Error-Type`, e.g. `Extension.ConfigInvalid`. */
 export const errorTypeSchema = z
   .string()
-  .min(1, 'expected a non-empty error type')
-  .max(1024, 'expected at most 1024 characters')
-  .regex(HEADER_TOKEN, 'expected visible ASCII characters without spaces, such as "Extension.ConfigInvalid"');
+  .check(
+    z.minLength(1, 'expected a non-empty error type'),
+    z.maxLength(1024, 'expected at most 1024 characters'),
+    z.regex(
+      HEADER_TOKEN,
+      'expected visible ASCII characters without spaces, such as "Extension.ConfigInvalid"',
+    ),
+  );
 
 export const registerEventsSchema = z.array(z.enum(['INVOKE', 'SHUTDOWN']));
-export const registerOptionsSchema = z
-  .strictObject({ acceptFeatures: z.array(z.enum(['accountId'])).default([]) })
-  .default({ acceptFeatures: [] });
+export const registerOptionsSchema = z._default(
+  z.strictObject({ acceptFeatures: z._default(z.array(z.enum(['accountId'])), []) }),
+  { acceptFeatures: [] },
+);
 
 /**
  * Parses `value` with `schema`, turning a failure into an {@link ExtensionsApiOptionsError} whose
  * message names each failing option, its value and what is accepted.
  */
-export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, label: string): z.output<S> {
-  const result = schema.safeParse(value);
+export function parseOptions<S extends z.ZodMiniType>(schema: S, value: unknown, label: string): z.output<S> {
+  const result = safeParseInEnglish(schema, value);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.map(String);

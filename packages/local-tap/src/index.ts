@@ -5,6 +5,7 @@ export {
   LocalTapStateError,
 } from './errors.js';
 export type { FaultAction, FaultHook, FaultRequest } from './faults.js';
+export { createJwtIssuer, type JwtIssuer } from './jwt-issuer.js';
 export type {
   FailedBatch,
   FlushResult,

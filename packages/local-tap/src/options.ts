@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { safeParseInEnglish } from './english-messages.js';
 import { LocalTapOptionsError } from './errors.js';
 
 /**
@@ -40,58 +41,43 @@ const MiB = 1024 * 1024;
  */
 export const localTapOptionsSchema = z.strictObject({
   /** The address to listen on: loopback only. */
-  host: z.literal('127.0.0.1').default('127.0.0.1'),
+  host: z._default(z.literal('127.0.0.1'), '127.0.0.1'),
   /** The port; 0 picks a free one (`start()` answers the real port). 0-65535. */
-  port: z.number().int().min(0).max(65_535).default(0),
+  port: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(65_535)), 0),
   /** The folder the hive-partitioned Parquet files are written under. */
-  outDir: z.string().min(1),
+  outDir: z.string().check(z.minLength(1)),
   /** The folder of the durable NDJSON buffer files (default `<outDir>/.local-tap-buffer`). */
-  bufferDir: z.string().min(1).optional(),
+  bufferDir: z.optional(z.string().check(z.minLength(1))),
   /**
    * The `x-bd-authorization` check: a fixed token (compared in constant time) or a function
    * answering `'ok'`, `'expired'` or `'invalid'`. Without it every request is authorized.
    */
-  token: z
-    .union([
-      z.string().min(1),
+  token: z.optional(
+    z.union([
+      z.string().check(z.minLength(1)),
       z.custom<TokenCheck>((value) => typeof value === 'function', 'expected a function (token) => verdict'),
-    ])
-    .optional(),
+    ]),
+  ),
   /** Convert once this many NDJSON bytes are buffered (the tap's `THRESHOLD_BYTES`). 1 B-1 GiB. */
-  thresholdBytes: z
-    .number()
-    .int()
-    .min(1)
-    .max(1024 * MiB)
-    .default(10 * MiB),
+  thresholdBytes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1024 * MiB)), 10 * MiB),
   /** Convert once the oldest buffered body is this old, ms (the tap's `THRESHOLD_MS`). 1 ms-24 h. */
-  thresholdMs: z.number().int().min(1).max(86_400_000).default(60_000),
+  thresholdMs: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(86_400_000)), 60_000),
   /**
    * The user's SQL over the incoming rows, a relation named `incoming` (with `__bd_ts`): either a
    * clause appended to `SELECT * FROM incoming` (`WHERE level = 'ERROR'`) or a whole query
    * starting with `SELECT`, `WITH` or `FROM`.
    */
-  sql: z.string().trim().min(1).optional(),
+  sql: z.optional(z.string().check(z.trim(), z.minLength(1))),
   /** The request limit, bytes (the 6 MB Function URL limit). 1 B-64 MiB. */
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(1)
-    .max(64 * MiB)
-    .default(6 * MiB),
+  maxBodyBytes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(64 * MiB)), 6 * MiB),
   /**
    * What `maxBodyBytes` is compared with: `'event'` (default) the body as Lambda puts it into the
    * event (a text body JSON-escaped, a gzip body base64-encoded) plus the headers, as the real
    * Function URL does; `'body'` the raw body bytes.
    */
-  limitAppliesTo: z.enum(['event', 'body']).default('event'),
+  limitAppliesTo: z._default(z.enum(['event', 'body']), 'event'),
   /** The largest accepted gzip body once decompressed, bytes (413 beyond). 1 B-1 GiB. */
-  maxInflatedBytes: z
-    .number()
-    .int()
-    .min(1)
-    .max(1024 * MiB)
-    .default(64 * MiB),
+  maxInflatedBytes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(1024 * MiB)), 64 * MiB),
 });
 
 /**
@@ -134,7 +120,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
  * @internal
  */
 export function parseLocalTapOptions(input: unknown): ResolvedLocalTapOptions {
-  const result = localTapOptionsSchema.safeParse(input);
+  const result = safeParseInEnglish(localTapOptionsSchema, input);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.map(String).join('.') || '(options)';

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { safeParseInEnglish } from './english-messages.js';
 import { TelemetryBufferOptionsError } from './errors.js';
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const int = (min: number, max: number) => z.number().check(z.int(), z.minimum(min), z.maximum(max));
 
 /**
  * The options of {@link createTelemetryBuffer}, with their defaults and accepted ranges.
@@ -15,69 +16,73 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 export const telemetryBufferOptionsSchema = z
   .strictObject({
     /** A batch is cut when this many records are buffered; no batch holds more. */
-    maxItems: int(1, 1_000_000).default(1_000),
+    maxItems: z._default(int(1, 1_000_000), 1_000),
     /** A batch is cut when this many bytes (lines plus newlines) are buffered; no batch holds more. */
-    maxBytes: int(1, 1_073_741_824).default(1_048_576),
+    maxBytes: z._default(int(1, 1_073_741_824), 1_048_576),
     /** A batch is cut when its oldest record is this old (ms). */
-    maxAgeMs: int(0, 3_600_000).default(1_000),
+    maxAgeMs: z._default(int(0, 3_600_000), 1_000),
     /** The memory bound: records and bytes held in memory (queued and in flight). */
-    capacity: z
-      .strictObject({
-        maxRecords: int(1, 100_000_000).default(50_000),
-        maxBytes: int(1, 17_179_869_184).default(16_777_216),
-      })
-      .prefault({}),
+    capacity: z.prefault(
+      z.strictObject({
+        maxRecords: z._default(int(1, 100_000_000), 50_000),
+        maxBytes: z._default(int(1, 17_179_869_184), 16_777_216),
+      }),
+      {},
+    ),
     /** What happens past the capacity: write to the spool, or drop by priority. */
-    overflow: z.enum(['spool', 'drop']).optional(),
+    overflow: z.optional(z.enum(['spool', 'drop'])),
     /** The optional disk spool (e.g. a folder under Lambda's `/tmp`). */
-    spool: z
-      .strictObject({
-        dir: z.string().min(1),
-        maxBytes: int(1, 1_099_511_627_776).default(104_857_600),
-        segmentBytes: int(1, 1_073_741_824).default(1_048_576),
-      })
-      .optional(),
+    spool: z.optional(
+      z.strictObject({
+        dir: z.string().check(z.minLength(1)),
+        maxBytes: z._default(int(1, 1_099_511_627_776), 104_857_600),
+        segmentBytes: z._default(int(1, 1_073_741_824), 1_048_576),
+      }),
+    ),
     /** Flush by itself when a trigger fires (count, bytes, age, backlog, retry). */
-    autoFlush: z.boolean().default(true),
+    autoFlush: z._default(z.boolean(), true),
     /** The delay before the next automatic attempt after a failed flush. */
-    backoff: z
-      .strictObject({
-        initialMs: int(1, 3_600_000).default(200),
-        maxMs: int(1, 3_600_000).default(30_000),
-        jitter: z.boolean().default(true),
-      })
-      .prefault({}),
+    backoff: z.prefault(
+      z.strictObject({
+        initialMs: z._default(int(1, 3_600_000), 200),
+        maxMs: z._default(int(1, 3_600_000), 30_000),
+        jitter: z._default(z.boolean(), true),
+      }),
+      {},
+    ),
   })
-  .superRefine((options, context) => {
-    if (options.capacity.maxRecords < options.maxItems) {
-      context.addIssue({
-        code: 'custom',
-        path: ['capacity', 'maxRecords'],
-        message: `must be at least maxItems (${options.maxItems})`,
-      });
-    }
-    if (options.capacity.maxBytes < options.maxBytes) {
-      context.addIssue({
-        code: 'custom',
-        path: ['capacity', 'maxBytes'],
-        message: `must be at least maxBytes (${options.maxBytes})`,
-      });
-    }
-    if (options.backoff.maxMs < options.backoff.initialMs) {
-      context.addIssue({
-        code: 'custom',
-        path: ['backoff', 'maxMs'],
-        message: `must be at least backoff.initialMs (${options.backoff.initialMs})`,
-      });
-    }
-    if (options.overflow === 'spool' && options.spool === undefined) {
-      context.addIssue({
-        code: 'custom',
-        path: ['overflow'],
-        message: "'spool' needs the spool option (dir); use 'drop' or set spool",
-      });
-    }
-  });
+  .check(
+    z.superRefine((options, context) => {
+      if (options.capacity.maxRecords < options.maxItems) {
+        context.addIssue({
+          code: 'custom',
+          path: ['capacity', 'maxRecords'],
+          message: `must be at least maxItems (${options.maxItems})`,
+        });
+      }
+      if (options.capacity.maxBytes < options.maxBytes) {
+        context.addIssue({
+          code: 'custom',
+          path: ['capacity', 'maxBytes'],
+          message: `must be at least maxBytes (${options.maxBytes})`,
+        });
+      }
+      if (options.backoff.maxMs < options.backoff.initialMs) {
+        context.addIssue({
+          code: 'custom',
+          path: ['backoff', 'maxMs'],
+          message: `must be at least backoff.initialMs (${options.backoff.initialMs})`,
+        });
+      }
+      if (options.overflow === 'spool' && options.spool === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['overflow'],
+          message: "'spool' needs the spool option (dir); use 'drop' or set spool",
+        });
+      }
+    }),
+  );
 
 /** The options as a caller writes them (every field optional). */
 export type TelemetryBufferOptions = z.input<typeof telemetryBufferOptionsSchema>;
@@ -96,7 +101,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 /** Parses and resolves the options once; throws {@link TelemetryBufferOptionsError}. */
 export function parseOptions(input: unknown): ResolvedOptions {
-  const result = telemetryBufferOptionsSchema.safeParse(input ?? {});
+  const result = safeParseInEnglish(telemetryBufferOptionsSchema, input ?? {});
   if (!result.success) {
     const issue = result.error.issues[0];
     const path = issue?.path ?? [];

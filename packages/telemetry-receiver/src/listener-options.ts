@@ -1,10 +1,14 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Default `maxBodyBytes`: 4 MiB, twice what Lambda can send (2 x maxBytes <= 2 MiB, plus per-record metadata). */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** A host name (RFC 1123 labels) or an IPv4/IPv6 literal. */
+/** A number that is an integer in `min..max`, every failure reading `message`. */
+const integerIn = (min: number, max: number, message: string) =>
+  z.number({ error: message }).check(z.int(message), z.minimum(min, message), z.maximum(max, message));
+
 const isHost = (value: string): boolean =>
   isIP(value) !== 0 ||
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
@@ -30,29 +34,29 @@ const isHost = (value: string): boolean =>
  * ```
  */
 export const telemetryListenerOptionsSchema = z.strictObject({
-  address: z
-    .string()
-    .refine(isHost, 'expected "sandbox", a host name or an IP address, such as "127.0.0.1"')
-    .default('sandbox'),
-  port: z
-    .number({ error: 'expected an integer port in 0..65535 (0 picks a free port)' })
-    .int('expected an integer port in 0..65535 (0 picks a free port)')
-    .min(0, 'expected an integer port in 0..65535 (0 picks a free port)')
-    .max(65_535, 'expected an integer port in 0..65535 (0 picks a free port)')
-    .default(0),
-  path: z
-    .string()
-    .regex(/^\/[\x21-\x7e]*$/, 'expected a path starting with "/", visible ASCII, such as "/telemetry"')
-    .refine((value) => !value.includes('?') && !value.includes('#'), 'expected a path without "?" or "#"')
-    .default('/'),
-  maxBodyBytes: z
-    .number({ error: 'expected an integer byte count in 1024..268435456' })
-    .int('expected an integer byte count in 1024..268435456')
-    .min(1024, 'expected an integer byte count in 1024..268435456')
-    .max(256 * 1024 * 1024, 'expected an integer byte count in 1024..268435456')
-    .default(DEFAULT_MAX_BODY_BYTES),
-  invalidUtf8: z.enum(['replace', 'reject'], { error: 'expected "replace" or "reject"' }).default('replace'),
-  _internal: z.strictObject({ sandboxBindHost: z.string().optional() }).optional(),
+  address: z._default(
+    z
+      .string()
+      .check(z.refine(isHost, 'expected "sandbox", a host name or an IP address, such as "127.0.0.1"')),
+    'sandbox',
+  ),
+  port: z._default(integerIn(0, 65_535, 'expected an integer port in 0..65535 (0 picks a free port)'), 0),
+  path: z._default(
+    z.string().check(
+      z.regex(/^\/[\x21-\x7e]*$/, 'expected a path starting with "/", visible ASCII, such as "/telemetry"'),
+      z.refine((value) => !value.includes('?') && !value.includes('#'), 'expected a path without "?" or "#"'),
+    ),
+    '/',
+  ),
+  maxBodyBytes: z._default(
+    integerIn(1024, 256 * 1024 * 1024, 'expected an integer byte count in 1024..268435456'),
+    DEFAULT_MAX_BODY_BYTES,
+  ),
+  invalidUtf8: z._default(
+    z.enum(['replace', 'reject'], { error: 'expected "replace" or "reject"' }),
+    'replace',
+  ),
+  _internal: z.optional(z.strictObject({ sandboxBindHost: z.optional(z.string()) })),
 });
 
 /**

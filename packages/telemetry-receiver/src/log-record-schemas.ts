@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The `record` of a `function` or `extension` record in JSON log format (schema `2022-12-13` and
@@ -18,13 +18,13 @@ import { z } from 'zod';
  * ```
  */
 export const jsonLogLineSchema = z.looseObject({
-  timestamp: z.string().optional(),
-  level: z.union([z.string(), z.number()]).optional(),
-  requestId: z.string().optional(),
-  message: z.unknown().optional(),
-  errorType: z.string().optional(),
-  errorMessage: z.string().optional(),
-  stackTrace: z.array(z.string()).optional(),
+  timestamp: z.optional(z.string()),
+  level: z.optional(z.union([z.string(), z.number()])),
+  requestId: z.optional(z.string()),
+  message: z.optional(z.unknown()),
+  errorType: z.optional(z.string()),
+  errorMessage: z.optional(z.string()),
+  stackTrace: z.optional(z.array(z.string())),
 });
 /**
  * A log line in JSON log format.

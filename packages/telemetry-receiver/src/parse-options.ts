@@ -1,12 +1,13 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import { safeParseInEnglish } from './english-messages.js';
 import { TelemetryReceiverOptionsError } from './errors.js';
 
 /**
  * Parses `value` with `schema`, turning a failure into a {@link TelemetryReceiverOptionsError} whose
  * message names each failing option, its value and what is accepted.
  */
-export function parseOptions<S extends z.ZodType>(schema: S, value: unknown, label: string): z.output<S> {
-  const result = schema.safeParse(value);
+export function parseOptions<S extends z.ZodMiniType>(schema: S, value: unknown, label: string): z.output<S> {
+  const result = safeParseInEnglish(schema, value);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.map(String);

@@ -1,15 +1,15 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 // Shared parts. Every object is loose: fields Lambda adds later are kept, never stripped.
 // Fields AWS does not mark as required are optional, across the three schema versions.
 
 const spanSchema = z.looseObject({ name: z.string(), start: z.string(), durationMs: z.number() });
-const spansSchema = z.array(spanSchema).optional();
-const tracingSchema = z
-  .looseObject({ spanId: z.string().optional(), type: z.string(), value: z.string() })
-  .optional();
-const optionalString = z.string().optional();
-const optionalNumber = z.number().optional();
+const spansSchema = z.optional(z.array(spanSchema));
+const tracingSchema = z.optional(
+  z.looseObject({ spanId: z.optional(z.string()), type: z.string(), value: z.string() }),
+);
+const optionalString = z.optional(z.string());
+const optionalNumber = z.optional(z.number());
 
 /**
  * `platform.initStart`: function initialization started. `initializationType` is one of
@@ -164,7 +164,7 @@ export const platformRuntimeDoneRecordSchema = z.looseObject({
     requestId: z.string(),
     status: z.string(),
     errorType: optionalString,
-    metrics: z.looseObject({ durationMs: z.number(), producedBytes: optionalNumber }).optional(),
+    metrics: z.optional(z.looseObject({ durationMs: z.number(), producedBytes: optionalNumber })),
     spans: spansSchema,
     tracing: tracingSchema,
   }),

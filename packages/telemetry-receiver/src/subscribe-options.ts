@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** `host:port` with a port in 1..65535; the host is a name, an IPv4 address or a bracketed IPv6 one. */
 const RUNTIME_API = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
@@ -8,9 +8,11 @@ const HEADER_VALUE = /^[\x21-\x7e]+$/;
 const intInRange = (min: number, max: number, what: string) =>
   z
     .number({ error: `expected an integer ${what} in ${min}..${max}` })
-    .int(`expected an integer ${what} in ${min}..${max}`)
-    .min(min, `expected an integer ${what} in ${min}..${max}`)
-    .max(max, `expected an integer ${what} in ${min}..${max}`);
+    .check(
+      z.int(`expected an integer ${what} in ${min}..${max}`),
+      z.minimum(min, `expected an integer ${what} in ${min}..${max}`),
+      z.maximum(max, `expected an integer ${what} in ${min}..${max}`),
+    );
 
 /**
  * The buffering of a subscription, within Lambda's documented ranges. Each field left out takes
@@ -28,9 +30,9 @@ const intInRange = (min: number, max: number, what: string) =>
  * ```
  */
 export const telemetryBufferingSchema = z.strictObject({
-  maxItems: intInRange(1_000, 10_000, 'record count').default(10_000),
-  maxBytes: intInRange(262_144, 1_048_576, 'byte count').default(262_144),
-  timeoutMs: intInRange(25, 30_000, 'duration in ms').default(1_000),
+  maxItems: z._default(intInRange(1_000, 10_000, 'record count'), 10_000),
+  maxBytes: z._default(intInRange(262_144, 1_048_576, 'byte count'), 262_144),
+  timeoutMs: z._default(intInRange(25, 30_000, 'duration in ms'), 1_000),
 });
 
 /**
@@ -58,16 +60,20 @@ export const telemetryBufferingSchema = z.strictObject({
  * ```
  */
 export const subscribeTelemetryOptionsSchema = z.strictObject({
-  runtimeApi: z.string().refine((value) => {
-    const port = RUNTIME_API.exec(value)?.[1];
-    return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
-  }, 'expected "host:port" without a scheme or a path, port 1-65535, such as "127.0.0.1:9001"'),
+  runtimeApi: z.string().check(
+    z.refine((value) => {
+      const port = RUNTIME_API.exec(value)?.[1];
+      return port !== undefined && Number(port) >= 1 && Number(port) <= 65_535;
+    }, 'expected "host:port" without a scheme or a path, port 1-65535, such as "127.0.0.1:9001"'),
+  ),
   extensionId: z
     .string()
-    .min(1, 'expected the non-empty identifier returned by register')
-    .max(256, 'expected at most 256 characters')
-    .regex(HEADER_VALUE, 'expected visible ASCII characters without spaces'),
-  apiVersion: z.literal('2022-07-01', { error: 'expected "2022-07-01"' }).default('2022-07-01'),
+    .check(
+      z.minLength(1, 'expected the non-empty identifier returned by register'),
+      z.maxLength(256, 'expected at most 256 characters'),
+      z.regex(HEADER_VALUE, 'expected visible ASCII characters without spaces'),
+    ),
+  apiVersion: z._default(z.literal('2022-07-01', { error: 'expected "2022-07-01"' }), '2022-07-01'),
   schemaVersion: z.enum(['2022-07-01', '2022-12-13', '2025-01-29'], {
     error: 'expected one of "2022-07-01", "2022-12-13", "2025-01-29"',
   }),
@@ -77,14 +83,18 @@ export const subscribeTelemetryOptionsSchema = z.strictObject({
         error: 'expected "platform", "function" or "extension"',
       }),
     )
-    .min(1, 'expected at least one of "platform", "function", "extension"')
-    .refine((types) => new Set(types).size === types.length, 'expected no duplicates'),
-  buffering: telemetryBufferingSchema.optional(),
-  destinationUri: z.string().refine((value) => {
-    if (!URL.canParse(value)) return false;
-    const url = new URL(value);
-    return url.protocol === 'http:' && url.hostname !== '' && url.username === '' && url.password === '';
-  }, 'expected an http:// URI without credentials, such as "http://sandbox.localdomain:4243"'),
+    .check(
+      z.minLength(1, 'expected at least one of "platform", "function", "extension"'),
+      z.refine((types) => new Set(types).size === types.length, 'expected no duplicates'),
+    ),
+  buffering: z.optional(telemetryBufferingSchema),
+  destinationUri: z.string().check(
+    z.refine((value) => {
+      if (!URL.canParse(value)) return false;
+      const url = new URL(value);
+      return url.protocol === 'http:' && url.hostname !== '' && url.username === '' && url.password === '';
+    }, 'expected an http:// URI without credentials, such as "http://sandbox.localdomain:4243"'),
+  ),
 });
 
 /**

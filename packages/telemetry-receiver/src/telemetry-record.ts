@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { extensionRecordSchema, functionRecordSchema } from './log-record-schemas.js';
 import {
   platformExtensionRecordSchema,
@@ -101,8 +101,10 @@ export type KnownTelemetryRecord = z.infer<typeof knownTelemetryRecordSchema>;
  */
 export const unknownTelemetryRecordSchema = z.looseObject({
   time: z.string(),
-  type: z.string().refine((type) => !KNOWN_TYPES.has(type), 'expected a type that is not a documented one'),
-  record: z.unknown().optional(),
+  type: z
+    .string()
+    .check(z.refine((type) => !KNOWN_TYPES.has(type), 'expected a type that is not a documented one')),
+  record: z.optional(z.unknown()),
 });
 /**
  * A record of an undocumented type.

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runExtension } from '../../src/extension.js';
 import {
@@ -189,8 +191,8 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     const dropped = byType(lines, 'dataTaps.dropped');
     expect(dropped.length).toBeGreaterThan(0);
     const droppedRecords = dropped
-      .map((l) => JSON.parse(String(l['record'])) as { records: number })
-      .reduce((sum, d) => sum + d.records, 0);
+      .map((l) => JSON.parse(String(l['record'])) as { records?: number })
+      .reduce((sum, d) => sum + (d.records ?? 0), 0);
     expect(droppedRecords).toBeGreaterThan(0);
     expect(delivered.size + droppedRecords).toBe(total);
     expect(ws.log()).toContain('the Data Tap takes batches again');
@@ -265,6 +267,75 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     const code = await start(strict.lambda, strict.tap, strict.ws, { DATA_TAPS_STRICT: '1' });
     expect(code).toBe(1);
     expect(strict.lambda.api.errors).toHaveLength(1);
+  });
+
+  it('registers under the executable name when Lambda refuses EXTENSION_NAME, and says which variable to fix', async () => {
+    const { lambda, tap, ws } = await setup();
+    lambda.api.injectResponse('register', {
+      statusCode: 403,
+      body: {
+        errorType: 'Extension.InvalidEventType',
+        errorMessage: 'internal extensions cannot register for SHUTDOWN',
+      },
+    });
+    const running = runExtension({
+      env: lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, { EXTENSION_NAME: 'other-name' }),
+      logFd: ws.logFd,
+      executableName: 'data-taps-lambda-extension',
+    });
+    await ready(lambda);
+    expect(lambda.api.registrations.map((r) => r.name)).toEqual(['data-taps-lambda-extension']);
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1000 });
+    expect(await running).toBe(0);
+    expect(ws.log()).toContain('registering as EXTENSION_NAME=\\"other-name\\" failed');
+
+    const again = await setup();
+    again.lambda.api.injectResponse('register', {
+      statusCode: 403,
+      body: { errorType: 'X', errorMessage: 'no' },
+    });
+    await expect(start(again.lambda, again.tap, again.ws)).rejects.toThrow(/403/);
+  });
+
+  it('runs in memory when the spool folder cannot be used, and reports invocations whose records never came', async () => {
+    const { lambda, tap, ws } = await setup();
+    writeFileSync(join(ws.dir, 'a-file'), 'x');
+    const running = start(lambda, tap, ws, { DATA_TAPS_SPOOL_DIR: join(ws.dir, 'a-file', 'spool') });
+    await ready(lambda);
+    await lambda.api.invoke({ requestId: 'lost-1' });
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 800 });
+    expect(await running).toBe(0);
+    expect(ws.log()).toContain('the spool folder cannot be used');
+    const dropped = byType(tap.accepted(), 'dataTaps.dropped').map((l) => JSON.parse(String(l['record'])));
+    expect(dropped).toContainEqual(
+      expect.objectContaining({
+        cause: 'not-received-before-shutdown',
+        invocations: 1,
+        requestIds: ['lost-1'],
+      }),
+    );
+  });
+
+  it('counts what the SHUTDOWN drain cannot send nor spool, in its last log line', async () => {
+    const { lambda, tap, ws } = await setup();
+    tap.answer(() => ({ status: 500 }));
+    const running = start(lambda, tap, ws, {
+      DATA_TAPS_FLUSH_STRATEGY: 'background',
+      DATA_TAPS_SPOOL_MAX_BYTES: '4000',
+    });
+    await ready(lambda);
+    await lambda.api.invoke({ requestId: 's1' });
+    const r = invocationRecords(
+      's1',
+      Array.from({ length: 40 }, (_, i) => `${i} ${'y'.repeat(1000)}\n`),
+    );
+    await lambda.telemetry.deliver([...r.start, ...r.logs, ...r.runtimeDone, ...r.report]);
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1200 });
+    expect(await running).toBe(0);
+    const last = ws.logLines().find((l) => l['msg'] === 'shut down');
+    expect(last?.['dropped']).toBeGreaterThan(0);
+    const byCause = (last?.['droppedByCause'] ?? {}) as Record<string, number>;
+    expect(byCause['spool-full']).toBeGreaterThan(0);
   });
 
   it('exits 1 after draining when the Extensions API fails', async () => {

@@ -212,10 +212,11 @@ describe('createDataTapSink: circuit breaker', () => {
 
   it('does not count answers about the request (400, 401) as tap failures', async () => {
     tapReplies([[400], [401], ACCEPTED]);
-    const { sink, deadline } = makeSink({ breaker: { failureThreshold: 1 } });
+    const { sink, state, deadline } = makeSink({ breaker: { failureThreshold: 1 } });
     await sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() });
     await sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() });
     expect(sink.stats().breakerState).toBe('closed');
+    state.clock += 60_000; // the refused (fixed) token is held back for a minute
     expect((await sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() })).delivered).toBe(1);
   });
 

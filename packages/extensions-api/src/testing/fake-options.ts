@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Handles a request the fake does not know (any method and path other than the four Extensions
@@ -34,17 +34,14 @@ export type FakeFallback = (req: IncomingMessage, res: ServerResponse) => void;
  * ```
  */
 export const fakeExtensionsApiOptionsSchema = z.strictObject({
-  functionName: z.string().min(1).default('test-function'),
-  functionVersion: z.string().min(1).default('$LATEST'),
-  handler: z.string().default('index.handler'),
-  accountId: z
-    .string()
-    .regex(/^\d{12}$/, 'expected 12 digits')
-    .default('123456789012'),
-  region: z.string().min(1).default('us-east-1'),
-  functionTimeoutMs: z.number().int().min(1).max(900_000).default(3000),
-  shutdownTimeoutMs: z.number().int().min(0).max(60_000).default(2000),
-  fallback: z.custom<FakeFallback>((value) => typeof value === 'function', 'expected a function').optional(),
+  functionName: z._default(z.string().check(z.minLength(1)), 'test-function'),
+  functionVersion: z._default(z.string().check(z.minLength(1)), '$LATEST'),
+  handler: z._default(z.string(), 'index.handler'),
+  accountId: z._default(z.string().check(z.regex(/^\d{12}$/, 'expected 12 digits')), '123456789012'),
+  region: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+  functionTimeoutMs: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(900_000)), 3000),
+  shutdownTimeoutMs: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(60_000)), 2000),
+  fallback: z.optional(z.custom<FakeFallback>((value) => typeof value === 'function', 'expected a function')),
 });
 
 /**

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TelemetryReceiverError } from '../errors.js';
 import { parseOptions } from '../parse-options.js';
 
@@ -20,11 +20,11 @@ import { parseOptions } from '../parse-options.js';
  * ```
  */
 export const fakeTelemetryApiOptionsSchema = z.strictObject({
-  answer: z.enum(['subscribe', 'not-supported']).default('subscribe'),
-  isKnownExtension: z
-    .custom<(extensionId: string) => boolean>((value) => typeof value === 'function', 'expected a function')
-    .optional(),
-  now: z.custom<() => number>((value) => typeof value === 'function', 'expected a function').optional(),
+  answer: z._default(z.enum(['subscribe', 'not-supported']), 'subscribe'),
+  isKnownExtension: z.optional(
+    z.custom<(extensionId: string) => boolean>((value) => typeof value === 'function', 'expected a function'),
+  ),
+  now: z.optional(z.custom<() => number>((value) => typeof value === 'function', 'expected a function')),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   extensionRecordSchema,
   functionRecordSchema,
@@ -24,7 +24,7 @@ import {
 } from '../../src/index.js';
 import { FIXTURES, fixture } from '../fixtures/load.js';
 
-const SCHEMAS: Record<TelemetryRecordType, z.ZodType> = {
+const SCHEMAS: Record<TelemetryRecordType, z.ZodMiniType> = {
   'platform.initStart': platformInitStartRecordSchema,
   'platform.initRuntimeDone': platformInitRuntimeDoneRecordSchema,
   'platform.initReport': platformInitReportRecordSchema,

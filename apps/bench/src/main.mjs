@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// @ts-check
+// `pnpm bench` (root): builds the layer and the stand-ins (turbo, cached), then runs the system
+// benchmark in the local Lambda sandbox against the local Data Tap and writes the report.
+//   node src/main.mjs [--quick] [--out <dir>] [--no-build]
+// Full mode writes docs/benchmarks.md and docs/benchmarks.svg at the repository root (~7 minutes
+// on 2 cores); --quick scales every duration down (~1 minute) and writes to a temporary folder
+// unless --out is given, so a quick run never replaces the committed report.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+
+if (!args['no-build']) {
+  const build = spawnSync(
+    'pnpm',
+    ['exec', 'turbo', 'run', 'build', '--filter=@data-taps/bench...', '--output-logs=errors-only'],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+    },
+  );
+  if (build.status !== 0) {
+    console.error('bench: the build failed (see above)');
+    process.exit(1);
+  }
+}
+
+// imported after the build: they load the built packages
+const { runBenchmark } = await import('./run-benchmark.mjs');
+const { renderChart, renderMarkdown } = await import('./report.mjs');
+
+const quick = args.quick === true;
+const outDir = args.out
+  ? resolve(args.out)
+  : quick
+    ? join(tmpdir(), 'data-taps-bench')
+    : join(repoRoot, 'docs');
+const command = quick ? 'pnpm bench --quick' : 'pnpm bench';
+const machine = {
+  cpus: cpus().length,
+  model: cpus()[0]?.model.trim() ?? 'unknown CPU',
+  node: process.version,
+  os: `${process.platform} ${release()}`,
+  memoryGb: Math.round(totalmem() / 1024 ** 3),
+  loadBefore: loadavg()[0]?.toFixed(1) ?? 'n/a',
+};
+console.log(
+  `bench: ${quick ? 'quick' : 'full'} run on ${machine.cpus} x ${machine.model}, node ${machine.node}; report to ${outDir}`,
+);
+
+const results = await runBenchmark({
+  quick,
+  // a fresh secret per run: it never leaves this process and the children it starts
+  token: `bench-${randomBytes(16).toString('hex')}`,
+  log: (line) => console.log(line),
+});
+
+const report = {
+  ...results,
+  machine: { ...machine, loadAfter: loadavg()[0]?.toFixed(1) ?? 'n/a' },
+  command,
+  mode: quick ? 'quick' : 'full',
+};
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'benchmarks.md'), renderMarkdown(report));
+writeFileSync(join(outDir, 'benchmarks.svg'), renderChart(report));
+console.log(`bench: wrote ${join(outDir, 'benchmarks.md')} and ${join(outDir, 'benchmarks.svg')}`);

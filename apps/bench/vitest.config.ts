@@ -1,0 +1,17 @@
+import { definePackageConfig } from '@data-taps/vitest-preset';
+
+// The unit tests cover the pure parts (statistics, /proc parsing, raw ingest, the markdown and the
+// SVG). The modules that start sandboxes, the tap and real processes run in `pnpm bench --quick`
+// (about a minute on 2 cores, with timing figures): they stay out of the test command and coverage.
+export default definePackageConfig({
+  coverageExclude: [
+    'src/main.mjs',
+    'src/run-benchmark.mjs',
+    'src/throughput.mjs',
+    'src/overhead.mjs',
+    'src/cold-start.mjs',
+    'src/environment.mjs',
+    'src/layers.mjs',
+    'src/tap.mjs',
+  ],
+});
