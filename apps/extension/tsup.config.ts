@@ -59,13 +59,29 @@ const workspaceSources: Plugin = {
     });
   },
 };
+/**
+ * The token sources that renew tokens (AWS Secrets Manager / SSM with SigV4, BoilingData with Cognito
+ * SRP) are ~35 KB that a function using a fixed token never runs. They are built as files of their
+ * own next to the bundle and required only when configured, so they cost nothing at cold start.
+ */
+const LAZY_TOKEN_SOURCES = /^@data-taps\/data-tap-sink\/(aws|boilingdata)$/;
+const lazyTokenSources: Plugin = {
+  name: 'lazy-token-sources',
+  setup(build) {
+    build.onResolve({ filter: LAZY_TOKEN_SOURCES }, (args) => ({
+      path: `./token-${LAZY_TOKEN_SOURCES.exec(args.path)?.[1]}.cjs`,
+      external: true,
+    }));
+  },
+};
 
-// One bundled file: every dependency inlined, no code splitting, minified. Function names are not
+const sinkSources = join(dirname(new URL(import.meta.url).pathname), '../../packages/data-tap-sink/src');
+
+// The extension: one bundled file, every dependency inlined, no code splitting, minified. Function names are not
 // kept (keepNames costs ~10 KB of the 150 KB budget and parse time at every cold start): our error
 // classes set `name` themselves, so logged errors stay readable. CommonJS so that CJS dependencies
 // (pino) need no require shim.
-export default defineConfig({
-  entry: { index: 'src/main.ts' },
+const shared: Options = {
   outDir: 'dist/layer/data-taps-lambda-extension',
   format: ['cjs'],
   outExtension: () => ({ js: '.cjs' }),
@@ -76,7 +92,8 @@ export default defineConfig({
   minify: true,
   keepNames: false,
   sourcemap: false,
-  clean: true,
+  // Both builds write to one folder: the build script empties dist/ first.
+  clean: false,
   dts: false,
   // esbuild tree-shakes on its own; tsup's extra Rollup pass only added interop helpers (+1.5 KB).
   treeshake: false,
@@ -84,5 +101,20 @@ export default defineConfig({
   esbuildOptions(options) {
     options.legalComments = 'none';
   },
-  esbuildPlugins: [unbundledPinoModules, workspaceSources],
-});
+};
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: { index: 'src/main.ts' },
+    esbuildPlugins: [lazyTokenSources, unbundledPinoModules, workspaceSources],
+  },
+  {
+    ...shared,
+    entry: {
+      'token-aws': join(sinkSources, 'aws.ts'),
+      'token-boilingdata': join(sinkSources, 'boilingdata.ts'),
+    },
+    esbuildPlugins: [workspaceSources],
+  },
+]);

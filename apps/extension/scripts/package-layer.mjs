@@ -7,7 +7,7 @@
  * and checks the bundle: it may require only Node.js built-ins, and must stay within its size budget.
  * The zip is reproducible and architecture-independent (pure JavaScript).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,9 @@ export function isBuiltin(specifier) {
   return builtinModules.includes(bare);
 }
 
+/** Files next to the bundle that it requires lazily (see tsup.config.ts). */
+export const LAZY_FILES = ['token-aws.cjs', 'token-boilingdata.cjs'];
+
 /**
  * @param {string} appDir
  * @returns {{ zipPath: string, zipBytes: number, bundleBytes: number, specifiers: string[] }}
@@ -44,8 +47,15 @@ export function packageLayer(appDir) {
   const bundlePath = join(appDir, 'dist/layer/data-taps-lambda-extension/index.cjs');
   const launcherPath = join(appDir, 'layer/extensions/data-taps-lambda-extension');
   const bundle = readFileSync(bundlePath);
-  const specifiers = findSpecifiers(bundle.toString('utf8'));
-  const foreign = specifiers.filter((s) => !isBuiltin(s));
+  const bundleDir = dirname(bundlePath);
+  // The token sources that renew tokens are files of their own, required only when configured.
+  const lazyFiles = LAZY_FILES.filter((name) => existsSync(join(bundleDir, name)));
+  const specifiers = [bundle, ...lazyFiles.map((name) => readFileSync(join(bundleDir, name)))].flatMap(
+    (code) => findSpecifiers(code.toString('utf8')),
+  );
+  const foreign = [...new Set(specifiers)].filter(
+    (s) => !isBuiltin(s) && !lazyFiles.includes(s.replace(/^\.\//, '')),
+  );
   if (foreign.length > 0) {
     throw new Error(`the bundle loads modules that are not Node.js built-ins: ${foreign.join(', ')}`);
   }
@@ -58,6 +68,11 @@ export function packageLayer(appDir) {
   const zip = createZip([
     { name: 'extensions/data-taps-lambda-extension', data: readFileSync(launcherPath), mode: 0o755 },
     { name: 'data-taps-lambda-extension/index.cjs', data: bundle, mode: 0o644 },
+    ...lazyFiles.map((name) => ({
+      name: `data-taps-lambda-extension/${name}`,
+      data: readFileSync(join(bundleDir, name)),
+      mode: 0o644,
+    })),
   ]);
   const zipPath = join(appDir, 'dist/extension.zip');
   writeFileSync(zipPath, zip);

@@ -3,6 +3,7 @@
  * Only this file (and the entry) reads the environment; everything else receives a `Config`.
  */
 import * as z from 'zod/mini';
+import { loadTokenConfig, type TokenConfig } from './token-config.js';
 
 /** Telemetry API schema versions the extension can subscribe with. */
 export const SCHEMA_VERSIONS = ['2022-07-01', '2022-12-13', '2025-01-29'] as const;
@@ -20,8 +21,8 @@ export const DEFAULT_EXTENSION_NAME = 'data-taps-lambda-extension';
 
 /** The validated configuration. */
 export interface Config {
-  /** The Data Tap client token (never logged). */
-  token: string;
+  /** Where the Data Tap client token comes from, and the token itself for a fixed one (never logged). */
+  tokens: TokenConfig;
   tapUrl: string;
   extensionName: string;
   receiverAddress: string;
@@ -149,7 +150,6 @@ const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
 
 /** Every variable the extension reads, in the order of the README table. */
 export const VARIABLES = {
-  BD_TAP_CLIENT_TOKEN: stringVar(/\S/, 'a non-empty Data Tap client token', undefined, true),
   BD_DATA_TAP_URL: urlVar,
   EXTENSION_NAME: stringVar(
     /^[A-Za-z0-9._-]{1,64}$/,
@@ -222,7 +222,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     }
   }
   const v = values as Values;
-  if (errors.length > 0) {
+  // The token variables (BD_TAP_CLIENT_TOKEN, BD_TAP_TOKEN_SOURCE, ...): see token-config.ts.
+  const tokens = loadTokenConfig(env);
+  if (!tokens.ok) errors.unshift(...tokens.errors);
+  if (!tokens.ok || errors.length > 0) {
     const lifecycleOk = v.AWS_LAMBDA_RUNTIME_API !== undefined;
     return {
       ok: false,
@@ -242,7 +245,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
   return {
     ok: true,
     config: {
-      token: v.BD_TAP_CLIENT_TOKEN,
+      tokens: tokens.value,
       tapUrl: v.BD_DATA_TAP_URL,
       extensionName: v.EXTENSION_NAME,
       receiverAddress: v.RECEIVER_ADDRESS,

@@ -10,7 +10,7 @@
  * the buffer (and to the /tmp spool past its memory bound or at shutdown). Nothing here logs per
  * record, and the extension's own log lines are kept out of the tap.
  */
-import { createDataTapSink, type DataTapSink } from '@data-taps/data-tap-sink';
+import { createDataTapSink, type DataTapSink, type TokenEvent } from '@data-taps/data-tap-sink';
 import { createExtensionsClient, type ExtensionsClient } from '@data-taps/extensions-api';
 import { createTelemetryBuffer, type TelemetryBuffer } from '@data-taps/telemetry-buffer';
 import {
@@ -23,6 +23,7 @@ import { createCounters } from './counters.js';
 import { createEnvelopeFactory, type Envelope } from './envelope.js';
 import { createFlushPlanner } from './flush-planner.js';
 import { createLogger, isOwnLogLine, type Logger } from './logger.js';
+import { createTokenProvider } from './token-provider.js';
 
 /** What the entry gives the extension. */
 export interface RunOptions {
@@ -156,11 +157,21 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   let sendDeadline = () => now() + 2 * config.requestTimeoutMs;
   let tapHealthy = true;
   let lastSinkError = '';
+  // The token: fixed, or renewed in the background before it expires (never logged). Its events
+  // (expiring, expired, refused, refresh failed) become records of their own, so users see them.
+  const tokenEvents: TokenEvent[] = [];
+  const tokens = await createTokenProvider(config.tokens, {
+    logger,
+    onEvent: (event) => {
+      if (event.kind !== 'obtained') tokenEvents.push(event);
+    },
+  });
+  void tokens.refresh?.();
   const makeSink = (breaker: boolean): DataTapSink =>
     createDataTapSink(
       {
         url: config.tapUrl,
-        token: config.token,
+        token: tokens,
         maxBodyBytes: config.maxRequestBytes,
         gzip: config.gzip,
         requestTimeoutMs: config.requestTimeoutMs,
@@ -317,6 +328,20 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   let lastStatsAt = Number.NEGATIVE_INFINITY;
   let lastStatsKey = '';
   const emitOwnRecords = (force: boolean) => {
+    for (const event of tokenEvents.splice(0)) {
+      const { kind, source } = event;
+      const fields: Record<string, unknown> = { kind, source };
+      if (event.expiresAt !== undefined) fields['expiresAt'] = new Date(event.expiresAt).toISOString();
+      if (event.kind === 'refresh-failed') fields['error'] = `${event.error.name}: ${event.error.message}`;
+      buffer.push(
+        envelopes.own(
+          'dataTaps.token',
+          kind === 'expiring' ? 'WARN' : 'ERROR',
+          `the Data Tap token: ${kind}`,
+          fields,
+        ),
+      );
+    }
     const drops = buffer.takeDropReport();
     if (drops) {
       buffer.push(

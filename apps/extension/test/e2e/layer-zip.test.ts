@@ -59,14 +59,23 @@ function launch(env: Record<string, string>) {
 }
 
 describe('the layer zip', () => {
-  it('holds the launcher (0755) and one bundled file that loads only node built-ins', () => {
+  it('holds the launcher (0755) and one bundled file that loads only node built-ins and its lazy token sources', () => {
     const entries = readZipEntries(readFileSync(zipPath));
-    expect(entries.map((e) => e.name).sort()).toEqual(['data-taps-lambda-extension/index.cjs', LAUNCHER]);
+    expect(entries.map((e) => e.name).sort()).toEqual([
+      'data-taps-lambda-extension/index.cjs',
+      'data-taps-lambda-extension/token-aws.cjs',
+      'data-taps-lambda-extension/token-boilingdata.cjs',
+      LAUNCHER,
+    ]);
     expect(statSync(join(layerDir, LAUNCHER)).mode & 0o777).toBe(0o755);
     const bundle = readFileSync(join(layerDir, 'data-taps-lambda-extension/index.cjs'), 'utf8');
     const required = findSpecifiers(bundle);
     expect(required).toContain('http');
-    expect(required.filter((name) => !isBuiltin(name))).toEqual([]);
+    // The token sources that renew tokens are separate files, required only when configured.
+    expect(required.filter((name) => !isBuiltin(name)).sort()).toEqual([
+      './token-aws.cjs',
+      './token-boilingdata.cjs',
+    ]);
   });
 
   it('runs as a child process: registers, subscribes, ships, drains at SHUTDOWN and exits 0', async () => {

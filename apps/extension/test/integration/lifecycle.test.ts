@@ -338,6 +338,27 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     expect(byCause['spool-full']).toBeGreaterThan(0);
   });
 
+  it('ships a record when the token has expired, without the token', async () => {
+    const { lambda, tap, ws } = await setup();
+    const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const expired = `${b64({ alg: 'HS256' })}.${b64({ exp: Math.floor(Date.now() / 1000) - 3600 })}.c2ln`;
+    const running = start(lambda, tap, ws, {
+      BD_TAP_CLIENT_TOKEN: expired,
+      DATA_TAPS_FLUSH_STRATEGY: 'background',
+    });
+    await ready(lambda);
+    await lambda.api.invoke({ requestId: 't1' });
+    await lambda.api.invoke({ requestId: 't2' });
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1000 });
+    expect(await running).toBe(0);
+    const records = byType(tap.accepted(), 'dataTaps.token');
+    expect(records.map((r) => JSON.parse(String(r['record'])))).toContainEqual(
+      expect.objectContaining({ kind: 'expired', source: 'static', expiresAt: expect.any(String) }),
+    );
+    expect(JSON.stringify(tap.accepted())).not.toContain(expired);
+    expect(ws.log()).not.toContain(expired);
+  });
+
   it('exits 1 after draining when the Extensions API fails', async () => {
     const { lambda, tap, ws } = await setup();
     const running = start(lambda, tap, ws);

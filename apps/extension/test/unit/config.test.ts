@@ -27,7 +27,7 @@ describe('loadConfig', () => {
   it('applies every documented default', () => {
     const config = expectOk(base);
     expect(config).toMatchObject({
-      token: TOKEN,
+      tokens: { source: 'static', token: TOKEN, warnBeforeMs: 3_600_000 },
       tapUrl: 'https://abc.lambda-url.eu-west-1.on.aws/',
       extensionName: 'data-taps-lambda-extension',
       receiverAddress: 'sandbox',
@@ -165,7 +165,7 @@ describe('loadConfig', () => {
   it('names missing required variables', () => {
     const { errors, lifecycle } = errorsOf({ AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' });
     expect(errors).toEqual([
-      'BD_TAP_CLIENT_TOKEN is not set: it must be a non-empty Data Tap client token',
+      'BD_TAP_CLIENT_TOKEN is not set: BD_TAP_TOKEN_SOURCE=static needs a non-empty Data Tap client token (visible ASCII, no spaces)',
       'BD_DATA_TAP_URL is not set: it must be an https:// URL (http:// only for a loopback host)',
     ]);
     expect(lifecycle).toEqual({
@@ -177,9 +177,9 @@ describe('loadConfig', () => {
   });
 
   it('never shows the token, even when it is invalid', () => {
-    const { errors } = errorsOf({ ...base, BD_TAP_CLIENT_TOKEN: '   ', MAX_ITEMS: '5' });
+    const { errors } = errorsOf({ ...base, BD_TAP_CLIENT_TOKEN: `${TOKEN} with spaces`, MAX_ITEMS: '5' });
     expect(errors[0]).toBe(
-      'BD_TAP_CLIENT_TOKEN(value hidden) is invalid: it must be a non-empty Data Tap client token',
+      'BD_TAP_CLIENT_TOKEN (value hidden) is invalid: it must be a non-empty Data Tap client token (visible ASCII, no spaces)',
     );
     expect(errors.join('\n')).not.toContain(TOKEN);
   });
