@@ -77,7 +77,21 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
   // Function log lines carry no request id in the text format (and not always in JSON): they belong
   // to the invocation whose platform.start came last (records arrive in order; one invocation at a time).
   let currentRequestId: string | null = null;
-  const base = (type: string, time: string) => ({
+  // One object literal per envelope, every key in the same order: V8 then gives all envelopes one
+  // hidden class (a spread of a shared base made each a slow, dictionary-mode object: ~10x slower).
+  const envelope = (
+    type: string,
+    time: string,
+    fields: {
+      requestId: string | null;
+      level: string | null;
+      message: string | null;
+      status: string | null;
+      metrics: Record<string, unknown> | undefined;
+      recordFormat: 'text' | 'json';
+      record: string;
+    },
+  ): Envelope => ({
     v: ENVELOPE_VERSION,
     id: `${environmentId}-${(sequence++).toString(36)}`,
     time,
@@ -87,6 +101,16 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
     region: context.region,
     logGroup: context.logGroup,
     logStream: context.logStream,
+    requestId: fields.requestId,
+    level: fields.level,
+    message: fields.message,
+    status: fields.status,
+    durationMs: fields.metrics ? num(fields.metrics['durationMs']) : null,
+    billedDurationMs: fields.metrics ? num(fields.metrics['billedDurationMs']) : null,
+    maxMemoryUsedMB: fields.metrics ? num(fields.metrics['maxMemoryUsedMB']) : null,
+    initDurationMs: fields.metrics ? num(fields.metrics['initDurationMs']) : null,
+    recordFormat: fields.recordFormat,
+    record: fields.record,
   });
 
   return {
@@ -101,7 +125,7 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
       let level: string | null = null;
       let message: string | null = null;
       let status: string | null = null;
-      let metrics: Record<string, unknown> = {};
+      let metrics: Record<string, unknown> | undefined;
       if (raw.type === 'function' || raw.type === 'extension') {
         const line = parseLogLine(record);
         requestId = line.requestId ?? (raw.type === 'function' ? currentRequestId : null);
@@ -116,19 +140,15 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
         if (raw.type === 'platform.logsDropped') level = 'WARN';
         message = str(record['errorType']) ?? str(record['reason']);
       }
-      return {
-        ...base(raw.type, time),
+      return envelope(raw.type, time, {
         requestId,
         level,
         message,
         status,
-        durationMs: num(metrics['durationMs']),
-        billedDurationMs: num(metrics['billedDurationMs']),
-        maxMemoryUsedMB: num(metrics['maxMemoryUsedMB']),
-        initDurationMs: num(metrics['initDurationMs']),
+        metrics,
         recordFormat,
         record: recordText,
-      };
+      });
     },
     /** An envelope of the extension's own (`dataTaps.*`): counters, drop reports, notices. */
     own(
@@ -138,19 +158,15 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
       record: Record<string, unknown>,
       now = new Date(),
     ): Envelope {
-      return {
-        ...base(type, now.toISOString()),
+      return envelope(type, now.toISOString(), {
         requestId: null,
         level,
         message,
         status: null,
-        durationMs: null,
-        billedDurationMs: null,
-        maxMemoryUsedMB: null,
-        initDurationMs: null,
+        metrics: undefined,
         recordFormat: 'json',
         record: JSON.stringify(record),
-      };
+      });
     },
   };
 }
