@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, VARIABLES } from '../../src/config.js';
+import { TOKEN_VARIABLES } from '../../src/token-config.js';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2VjcmV0LXNpZ25hdHVyZQ';
 const base = {
@@ -227,9 +228,13 @@ describe('loadConfig', () => {
     expect(expectOk({ ...base, AWS_REGION: undefined }).context.region).toBe('');
   });
 
-  it('documents every variable it reads in the README table', async () => {
+  it('documents every variable it reads in the README tables (the app and the root)', async () => {
     const { readFile } = await import('node:fs/promises');
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const name of Object.keys(VARIABLES)) expect(readme).toContain(`| ${name} |`);
+    for (const path of ['../../README.md', '../../../../README.md']) {
+      const readme = await readFile(new URL(path, import.meta.url), 'utf8');
+      for (const name of [...Object.keys(VARIABLES), ...Object.keys(TOKEN_VARIABLES)]) {
+        expect(readme, path).toContain(`| ${name} |`);
+      }
+    }
   });
 });
