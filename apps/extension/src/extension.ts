@@ -22,6 +22,7 @@ import { type Config, type LoadedConfig, loadConfig } from './config.js';
 import { createCounters } from './counters.js';
 import { createEnvelopeFactory, type Envelope } from './envelope.js';
 import { createFlushPlanner } from './flush-planner.js';
+import { httpRequest } from './http-request.js';
 import { createLogger, isOwnLogLine, type Logger } from './logger.js';
 import { createTokenProvider } from './token-provider.js';
 
@@ -302,7 +303,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
         },
         destinationUri: uri,
       },
-      { logger },
+      { logger, fetch: httpRequest as unknown as typeof fetch },
     );
     subscribed = subscription.status === 'subscribed';
     if (subscribed) logger.info('subscribed to the Telemetry API', { uri, types: config.telemetry.types });
