@@ -178,7 +178,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
         requestTimeoutMs: config.requestTimeoutMs,
         ...(breaker ? {} : { breaker: { enabled: false } }),
       },
-      { logger },
+      { logger, fetch: httpRequest as unknown as typeof fetch },
     );
   // The breaker spares a failing tap while the function runs; at SHUTDOWN (the last chance to send
   // before the environment and its /tmp go) the drain tries the tap whatever the breaker says.

@@ -1,48 +1,104 @@
 /**
- * A small `fetch` over `node:http` for the Lambda APIs on the sandbox's loopback address: what the
- * Telemetry API subscription needs (a method, headers, a string body; the status and the text of
- * the answer). Node's global `fetch` loads undici on first use, ~40 ms and ~9 MB at every cold
- * start; this keeps Init on `node:http`, which the Extensions API client already uses.
+ * A small `fetch` over `node:http` / `node:https`, for the Telemetry API subscription and the Data
+ * Tap sink. Node's global `fetch` (and `Response`) load undici on first use: ~40 ms and ~9 MB at a
+ * cold start and on the first flush, in a process whose memory counts against the function's. The
+ * sink and the subscription use only this part of fetch: a method, headers, a string or byte body,
+ * an AbortSignal, no redirects followed; the status, two headers and the body as a stream.
  */
-import { request } from 'node:http';
+import { Agent as HttpAgent, request as httpRequestRaw, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequestRaw } from 'node:https';
 
-/** The part of a fetch `Response` the subscription reads. */
+/** What {@link httpRequest} takes (a subset of fetch's `RequestInit`). */
+export interface SmallRequestInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+  /** Redirects are never followed: a 3xx is answered as it came (fetch's `manual`). */
+  redirect?: 'manual';
+}
+
+/** The part of a fetch `Response` the sink and the subscription read. */
 export interface SmallResponse {
   status: number;
+  headers: { get(name: string): string | null };
+  body: {
+    getReader(): {
+      read(): Promise<{ done: true; value: undefined } | { done: false; value: Uint8Array }>;
+      cancel(): Promise<void>;
+    };
+  };
   text(): Promise<string>;
 }
 
+// Connections are kept alive between flushes (a new TLS handshake per batch would cost more).
+const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+
+function responseOf(res: IncomingMessage): SmallResponse {
+  const chunks = res[Symbol.asyncIterator]();
+  let used = false;
+  const take = () => {
+    if (used) throw new TypeError('the body was already read');
+    used = true;
+  };
+  return {
+    status: res.statusCode ?? 0,
+    headers: {
+      get(name) {
+        const value = res.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      },
+    },
+    body: {
+      getReader() {
+        take();
+        return {
+          async read() {
+            const next = await chunks.next();
+            return next.done
+              ? { done: true as const, value: undefined }
+              : { done: false as const, value: next.value as Uint8Array };
+          },
+          async cancel() {
+            res.destroy();
+          },
+        };
+      },
+    },
+    async text() {
+      take();
+      const parts: Buffer[] = [];
+      for await (const chunk of chunks as AsyncIterableIterator<Buffer>) parts.push(chunk);
+      return Buffer.concat(parts).toString('utf8');
+    },
+  };
+}
+
 /**
- * Sends one HTTP request (plain `http:` only) and resolves with its status and text.
+ * Sends one HTTP(S) request; resolves when the answer's headers arrived, with its body to read.
  * @example
  * const response = await httpRequest('http://127.0.0.1:9001/x', { method: 'PUT', body: '{}' });
+ * const text = await response.text();
  */
-export function httpRequest(
-  url: string | URL,
-  init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {},
-): Promise<SmallResponse> {
+export function httpRequest(url: string | URL, init: SmallRequestInit = {}): Promise<SmallResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
-    if (target.protocol !== 'http:') {
-      reject(new Error(`httpRequest: only http: URLs are supported, got ${target.protocol}`));
+    const secure = target.protocol === 'https:';
+    if (!secure && target.protocol !== 'http:') {
+      reject(new TypeError(`only http: and https: URLs are supported, got ${target.protocol}`));
       return;
     }
-    const req = request(
+    const headers: Record<string, string | number> = { ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
+    const req = (secure ? httpsRequestRaw : httpRequestRaw)(
       target,
       {
         method: init.method ?? 'GET',
-        headers: init.headers ?? {},
+        headers,
+        agent: secure ? agents.https : agents.http,
         ...(init.signal ? { signal: init.signal } : {}),
       },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, text: async () => text });
-        });
-      },
+      (res) => resolve(responseOf(res)),
     );
     req.on('error', reject);
     req.end(init.body);

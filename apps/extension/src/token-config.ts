@@ -198,7 +198,9 @@ export function loadTokenConfig(env: Readonly<Record<string, string | undefined>
     const value = read(name);
     if (value !== undefined) values[name] = value;
     else if (!env[name]?.trim()) {
-      errors.push(`${name} is not set: BD_TAP_TOKEN_SOURCE=${source} needs ${TOKEN_VARIABLES[name]}`);
+      errors.push(
+        `${name} is not set: it must be ${TOKEN_VARIABLES[name]} (BD_TAP_TOKEN_SOURCE=${source} needs it)`,
+      );
     }
   }
   for (const name of needs.optional) {

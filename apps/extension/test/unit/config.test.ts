@@ -166,7 +166,7 @@ describe('loadConfig', () => {
   it('names missing required variables', () => {
     const { errors, lifecycle } = errorsOf({ AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' });
     expect(errors).toEqual([
-      'BD_TAP_CLIENT_TOKEN is not set: BD_TAP_TOKEN_SOURCE=static needs a non-empty Data Tap client token (visible ASCII, no spaces)',
+      'BD_TAP_CLIENT_TOKEN is not set: it must be a non-empty Data Tap client token (visible ASCII, no spaces) (BD_TAP_TOKEN_SOURCE=static needs it)',
       'BD_DATA_TAP_URL is not set: it must be an https:// URL (http:// only for a loopback host)',
     ]);
     expect(lifecycle).toEqual({

@@ -9,8 +9,26 @@ const server = createServer((req, res) => {
     body += c.toString();
   });
   req.on('end', () => {
+    if (req.url === '/redirect') {
+      res.writeHead(307, { location: 'http://127.0.0.1:1/elsewhere' });
+      res.end();
+      return;
+    }
+    if (req.url === '/big') {
+      res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'] });
+      res.write('x'.repeat(70_000));
+      res.end('y'.repeat(70_000));
+      return;
+    }
     res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ method: req.method, header: req.headers['x-test'] ?? null, body }));
+    res.end(
+      JSON.stringify({
+        method: req.method,
+        header: req.headers['x-test'] ?? null,
+        length: req.headers['content-length'] ?? null,
+        body,
+      }),
+    );
   });
 });
 let base = '';
@@ -21,22 +39,52 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('httpRequest', () => {
-  it('sends the method, headers and body, and gives the status and text', async () => {
+  it('sends the method, headers and a string or byte body, and gives the status, headers and text', async () => {
     const response = await httpRequest(`${base}/x`, {
       method: 'PUT',
       headers: { 'x-test': 'yes' },
-      body: '{"a":1}',
+      body: '{"a":"é"}',
     });
     expect(response.status).toBe(200);
-    expect(JSON.parse(await response.text())).toEqual({ method: 'PUT', header: 'yes', body: '{"a":1}' });
+    expect(response.headers.get('Content-Type')).toBe('application/json');
+    expect(response.headers.get('retry-after')).toBeNull();
+    expect(JSON.parse(await response.text())).toEqual({
+      method: 'PUT',
+      header: 'yes',
+      length: '10',
+      body: '{"a":"é"}',
+    });
+    await expect(response.text()).rejects.toThrow(/already read/);
+
+    const bytes = await httpRequest(`${base}/x`, { method: 'POST', body: Buffer.from('abc') });
+    expect(JSON.parse(await bytes.text())).toMatchObject({ method: 'POST', length: '3', body: 'abc' });
     const missing = await httpRequest(new URL(`${base}/missing`));
     expect(missing.status).toBe(404);
-    expect(JSON.parse(await missing.text())).toMatchObject({ method: 'GET', body: '' });
+    expect(JSON.parse(await missing.text())).toMatchObject({ method: 'GET', length: null, body: '' });
+  });
+
+  it('streams the body through a reader that can be cancelled, and never follows a redirect', async () => {
+    const big = await httpRequest(`${base}/big`);
+    expect(big.headers.get('set-cookie')).toBe('a=1, b=2');
+    const reader = big.body.getReader();
+    let read = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      read += value.byteLength;
+    }
+    expect(read).toBe(140_000);
+    const again = await httpRequest(`${base}/big`);
+    await again.body.getReader().cancel();
+    const redirect = await httpRequest(`${base}/redirect`, { redirect: 'manual' });
+    expect(redirect.status).toBe(307);
+    expect(redirect.headers.get('location')).toBe('http://127.0.0.1:1/elsewhere');
   });
 
   it('rejects other protocols, refused connections and aborts', async () => {
-    await expect(httpRequest('https://127.0.0.1:1/')).rejects.toThrow(/only http: URLs/);
+    await expect(httpRequest('ftp://127.0.0.1:1/')).rejects.toThrow(/only http: and https:/);
     await expect(httpRequest('http://127.0.0.1:1/')).rejects.toThrow();
+    await expect(httpRequest('https://127.0.0.1:1/')).rejects.toThrow();
     await expect(httpRequest(`${base}/x`, { signal: AbortSignal.abort() })).rejects.toThrow();
   });
 });

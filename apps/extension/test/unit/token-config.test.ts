@@ -41,7 +41,7 @@ describe('loadTokenConfig', () => {
 
   it('names a missing or invalid static token without showing it', () => {
     expect(errorsOf({})).toEqual([
-      'BD_TAP_CLIENT_TOKEN is not set: BD_TAP_TOKEN_SOURCE=static needs a non-empty Data Tap client token (visible ASCII, no spaces)',
+      'BD_TAP_CLIENT_TOKEN is not set: it must be a non-empty Data Tap client token (visible ASCII, no spaces) (BD_TAP_TOKEN_SOURCE=static needs it)',
     ]);
     const errors = errorsOf({ BD_TAP_CLIENT_TOKEN: 'abc def' });
     expect(errors).toEqual([
@@ -141,7 +141,7 @@ describe('loadTokenConfig', () => {
       BD_TAP_TOKEN_REGION: 'Ireland',
     });
     expect(errors).toEqual([
-      `BD_TAP_TOKEN_SECRET_ID is not set: BD_TAP_TOKEN_SOURCE=boilingdata needs ${TOKEN_VARIABLES.BD_TAP_TOKEN_SECRET_ID}`,
+      `BD_TAP_TOKEN_SECRET_ID is not set: it must be ${TOKEN_VARIABLES.BD_TAP_TOKEN_SECRET_ID} (BD_TAP_TOKEN_SOURCE=boilingdata needs it)`,
       `BD_TAP_TOKEN_URL="http://example.com/" is invalid: it must be ${TOKEN_VARIABLES.BD_TAP_TOKEN_URL}`,
       `BD_TAP_TOKEN_REGION="Ireland" is invalid: it must be an AWS region such as eu-west-1`,
       'BD_TAP_TOKEN_API_KEY (value hidden) is invalid: it must be a non-empty API key',
