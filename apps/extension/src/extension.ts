@@ -145,14 +145,11 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     { now },
   );
 
-  const { client, registration } = await register(config, logger, options.executableName, {
+  // Registration, the spool and the listener do not depend on each other: Init does them at once.
+  const registering = register(config, logger, options.executableName, {
     acceptFeatures: ['accountId'],
   });
-  logger.info('registered', {
-    extensionId: registration.extensionId,
-    functionName: registration.functionName,
-    functionVersion: registration.functionVersion,
-  });
+  registering.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
   // Sending: the sink, and the deadline each batch gets (short per invocation, the hard one at shutdown).
   let sendDeadline = () => now() + 2 * config.requestTimeoutMs;
@@ -286,7 +283,20 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     { address: config.receiverAddress, port: config.receiverPort },
     { onBatch, logger },
   );
-  const { uri } = await listener.start();
+  let started: [Awaited<typeof registering>, { uri: string }];
+  try {
+    started = await Promise.all([registering, listener.start()]);
+  } catch (error) {
+    await listener.close();
+    await buffer.close();
+    throw error;
+  }
+  const [{ client, registration }, { uri }] = started;
+  logger.info('registered', {
+    extensionId: registration.extensionId,
+    functionName: registration.functionName,
+    functionVersion: registration.functionVersion,
+  });
   let subscribed = false;
   try {
     const subscription = await subscribeTelemetry(
