@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -139,15 +141,32 @@ describe('createSecretsManagerTokenProvider', () => {
   it('gives up on a slow answer after fetchTimeoutMs', async () => {
     const kit = tokenKit();
     const timers = manualTimers();
-    nock(SM).post('/').delay(60_000).reply(200, { SecretString: 'late' });
-    const provider = createSecretsManagerTokenProvider(
-      { secretId: 's', region: 'eu-west-1', credentials, fetchTimeoutMs: 5_000 },
-      { ...kit.deps, ...timers },
-    );
-    const getting = provider.getToken();
-    await timers.fire(5_000);
-    await expect(getting).rejects.toThrow('secretsmanager gave no token within 5000 ms');
-    nock.abortPendingRequests();
+    // A loopback server that takes the request and never answers (a delayed nock reply, aborted,
+    // can make undici throw from a socket event after the test).
+    nock.enableNetConnect('127.0.0.1');
+    const held: ServerResponse[] = [];
+    const server = createServer((_req, res) => {
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const provider = createSecretsManagerTokenProvider(
+        { secretId: 's', region: 'eu-west-1', credentials, endpoint, fetchTimeoutMs: 5_000 },
+        { ...kit.deps, ...timers },
+      );
+      const getting = provider.getToken();
+      await new Promise<void>((resolve) => {
+        const check = () => (held.length > 0 ? resolve() : setTimeout(check, 2));
+        check();
+      });
+      await timers.fire(5_000);
+      await expect(getting).rejects.toThrow('secretsmanager gave no token within 5000 ms');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      nock.disableNetConnect();
+    }
   });
 
   it('refuses a binary secret, a JSON secret without the key, and bad JSON', async () => {

@@ -259,15 +259,20 @@ describe('createBoilingDataTokenProvider', () => {
   it('gives up on a slow login after fetchTimeoutMs', async () => {
     const kit = tokenKit();
     const timers = manualTimers();
-    nock(COGNITO).post('/').delay(60_000).reply(200, {});
+    // A fetch that never answers and honours the abort (a delayed nock reply over TLS, aborted, can
+    // make undici throw from a socket event after the test).
+    const hanging = ((_url: unknown, init?: { signal?: AbortSignal }) =>
+      new Promise((_resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+      })) as unknown as typeof fetch;
     const provider = createBoilingDataTokenProvider(options({ fetchTimeoutMs: 3_000 }), {
       ...kit.deps,
       ...timers,
+      fetch: hanging,
     });
     const getting = provider.getToken();
     await timers.fire(3_000);
     await expect(getting).rejects.toThrow('boilingdata gave no token within 3000 ms');
-    nock.abortPendingRequests();
   });
 
   it('validates the lifetime and URLs', () => {
