@@ -49,6 +49,11 @@ export const INVOKE_DEADLINE_MARGIN_MS = 500;
 /** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
 export const STATS_INTERVAL_MS = 60_000;
 
+/** `Name: message` of an error (or the text of anything thrown), for one log field. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /**
  * Runs the extension until SHUTDOWN (or a fatal Extensions API error). Resolves with the exit code.
  * @example
@@ -117,7 +122,7 @@ async function register(
     if (!executableName || executableName === target.extensionName) throw error;
     logger.error(
       `registering as EXTENSION_NAME="${target.extensionName}" failed; registering under the executable's name "${executableName}" instead: set EXTENSION_NAME to the file name in /opt/extensions (or leave it unset)`,
-      { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) },
+      { error: describeError(error) },
     );
     return attempt(executableName);
   }
@@ -232,7 +237,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     // A full or read-only /tmp must not take the function down: memory only, spool writes counted.
     logger.warn('the spool folder cannot be used: buffering in memory only, what it cannot hold is counted', {
       spoolDir: config.spoolDir,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      error: describeError(error),
     });
   }
 
@@ -321,7 +326,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       logger.warn('the Telemetry API is not supported here (a local emulator?): running without telemetry');
   } catch (error) {
     logger.error('the Telemetry API refused the subscription: nothing will be shipped', {
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      error: describeError(error),
     });
     if (config.strict) {
       await client.initError(
@@ -333,6 +338,8 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       return 1;
     }
   }
+  // Whether this invocation's platform records (runtimeDone, report) reach the extension at all.
+  const receivesPlatform = subscribed && config.telemetry.types.includes('platform');
   logger.info('shipping to the Data Tap (token hidden)', { tap: new URL(config.tapUrl).host });
 
   // Own records: counters (rate-limited) and drop reports.
@@ -377,7 +384,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     const runningSink = sink;
     sink = makeSink(false);
     // Lambda may still hold records of invocations whose report never came: say so, with the ids.
-    const notReceived = subscribed && config.telemetry.types.includes('platform') ? [...pendingReports] : [];
+    const notReceived = [...pendingReports]; // only filled when platform records are received
     if (notReceived.length > 0) {
       buffer.push(
         envelopes.own(
@@ -424,7 +431,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       event = await nextOrStop(client, options.signal);
     } catch (error) {
       logger.error('the Extensions API failed; exiting', {
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: describeError(error),
       });
       await finish(now() + 500);
       return 1;
@@ -436,7 +443,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     if (event.eventType === 'SHUTDOWN') {
       const hardDeadline = event.deadlineMs - config.shutdownMarginMs;
       const lastRequest = currentRequestId;
-      if (subscribed && config.telemetry.types.includes('platform') && lastRequest) {
+      if (receivesPlatform && lastRequest) {
         await waitFor(
           () => !pendingReports.has(lastRequest),
           Math.min(config.telemetry.timeoutMs + 250, hardDeadline - now() - SHUTDOWN_DRAIN_RESERVE_MS),
@@ -449,9 +456,9 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     // INVOKE
     currentRequestId = event.requestId;
     runtimeDone.clear();
-    if (subscribed && config.telemetry.types.includes('platform')) pendingReports.add(event.requestId);
+    if (receivesPlatform) pendingReports.add(event.requestId);
     const plan = planner.onInvoke();
-    const canWaitForRecords = subscribed && config.telemetry.types.includes('platform') && tapHealthy;
+    const canWaitForRecords = receivesPlatform && tapHealthy;
     if (plan.mode === 'end' && canWaitForRecords) {
       const requestId = event.requestId;
       // The wait and the flush end well before the invocation's deadline, whatever the tap does: a

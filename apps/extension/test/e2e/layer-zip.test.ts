@@ -14,8 +14,8 @@ import { findSpecifiers, isBuiltin } from '../../scripts/package-layer.mjs';
 import {
   invocationRecords,
   lambdaEnv,
+  setup,
   startLambda,
-  startTap,
   TOKEN,
   until,
   workspace,
@@ -79,15 +79,7 @@ describe('the layer zip', () => {
   });
 
   it('runs as a child process: registers, subscribes, ships, drains at SHUTDOWN and exits 0', async () => {
-    const lambda = await startLambda();
-    const tap = await startTap();
-    const ws = workspace();
-    cleanups.push(
-      () => lambda.api.close(),
-      () => lambda.telemetry.close(),
-      () => tap.close(),
-      () => ws.remove(),
-    );
+    const { lambda, tap, ws } = await setup(cleanups);
     const ext = launch(lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir));
     await lambda.api.waitForRegistrations(1);
     await until(() => lambda.telemetry.subscriptions.length === 1);
@@ -117,15 +109,7 @@ describe('the layer zip', () => {
   });
 
   it('with a tap that fails, keeps the records in the spool and says so, then exits 0', async () => {
-    const lambda = await startLambda();
-    const tap = await startTap();
-    const ws = workspace();
-    cleanups.push(
-      () => lambda.api.close(),
-      () => lambda.telemetry.close(),
-      () => tap.close(),
-      () => ws.remove(),
-    );
+    const { lambda, tap, ws } = await setup(cleanups);
     tap.answer(() => ({ status: 500 }));
     const ext = launch(lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir));
     await lambda.api.waitForRegistrations(1);

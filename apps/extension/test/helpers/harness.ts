@@ -79,6 +79,26 @@ export async function startLambda(options: { telemetryAnswer?: 'subscribe' | 'no
   return { api, telemetry };
 }
 
+/**
+ * The fake Lambda, a recording tap and a workspace; their clean-ups go on `cleanups` (run them,
+ * newest first, after each test).
+ */
+export async function setup(
+  cleanups: (() => Promise<void> | void)[],
+  options: { telemetryAnswer?: 'subscribe' | 'not-supported' } = {},
+) {
+  const lambda = await startLambda(options);
+  const tap = await startTap();
+  const ws = workspace();
+  cleanups.push(
+    () => lambda.api.close(),
+    () => lambda.telemetry.close(),
+    () => tap.close(),
+    () => ws.remove(),
+  );
+  return { lambda, tap, ws };
+}
+
 /** A temporary folder for the spool, and a log file for the extension's own log. */
 export function workspace() {
   const dir = mkdtempSync(join(tmpdir(), 'dt-ext-'));

@@ -5,8 +5,8 @@ import { runExtension } from '../../src/extension.js';
 import {
   invocationRecords,
   lambdaEnv,
+  setup as setupLambda,
   startLambda,
-  startTap,
   type Tap,
   TOKEN,
   until,
@@ -21,18 +21,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { telemetryAnswer?: 'subscribe' | 'not-supported' } = {}) {
-  const lambda = await startLambda(options);
-  const tap = await startTap();
-  const ws = workspace();
-  cleanups.push(
-    () => lambda.api.close(),
-    () => lambda.telemetry.close(),
-    () => tap.close(),
-    () => ws.remove(),
-  );
-  return { lambda, tap, ws };
-}
+const setup = (options: { telemetryAnswer?: 'subscribe' | 'not-supported' } = {}) =>
+  setupLambda(cleanups, options);
 
 function start(
   lambda: Lambda,
