@@ -1,9 +1,8 @@
 import { appendFile } from 'node:fs/promises';
 import * as z from 'zod/mini';
-import { checkDeadline } from './deadline.js';
-import { DataTapSinkError } from './errors.js';
 import { parseOptions } from './options.js';
-import type { SendBatch, SendOptions, SendResult, Sink } from './sink.js';
+import type { Sink } from './sink.js';
+import { createTextSink } from './text-sink.js';
 
 /**
  * The options of {@link createFileSink}.
@@ -60,29 +59,5 @@ export function createFileSink(options: FileSinkOptionsInput, deps: FileSinkDeps
   const config = parseOptions(fileSinkOptionsSchema, options, 'createFileSink');
   const now = deps.now ?? Date.now;
   const append = deps.appendFile ?? ((path: string, text: string) => appendFile(path, text, 'utf8'));
-  let closed = false;
-
-  return {
-    async send(batch: SendBatch, sendOptions: SendOptions): Promise<SendResult> {
-      const lines = batch.lines;
-      if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
-      const refusal = closed
-        ? new DataTapSinkError('send() after close(): nothing was written')
-        : checkDeadline(sendOptions, now());
-      if (refusal) return { delivered: 0, unsent: [...lines], error: refusal, requests: 0, retries: 0 };
-      try {
-        await append(config.path, `${lines.join('\n')}\n`);
-      } catch (cause) {
-        const error = new DataTapSinkError(`appending to ${config.path} failed`, {
-          cause,
-          isRetryable: true,
-        });
-        return { delivered: 0, unsent: [...lines], error, requests: 0, retries: 0 };
-      }
-      return { delivered: lines.length, unsent: [], requests: 0, retries: 0 };
-    },
-    async close(): Promise<void> {
-      closed = true;
-    },
-  };
+  return createTextSink((text) => append(config.path, text), `appending to ${config.path} failed`, now);
 }

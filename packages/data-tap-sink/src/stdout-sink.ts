@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
-import { checkDeadline } from './deadline.js';
-import { DataTapSinkError } from './errors.js';
 import { parseOptions } from './options.js';
-import type { SendBatch, SendOptions, SendResult, Sink } from './sink.js';
+import type { Sink } from './sink.js';
+import { createTextSink } from './text-sink.js';
 
 /**
  * The options of {@link createStdoutSink}.
@@ -66,29 +65,5 @@ export function createStdoutSink(options: StdoutSinkOptionsInput = {}, deps: Std
   const config = parseOptions(stdoutSinkOptionsSchema, options, 'createStdoutSink');
   const now = deps.now ?? Date.now;
   const write = deps.write ?? ((text: string) => writeTo(process[config.stream], text));
-  let closed = false;
-
-  return {
-    async send(batch: SendBatch, sendOptions: SendOptions): Promise<SendResult> {
-      const lines = batch.lines;
-      if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
-      const refusal = closed
-        ? new DataTapSinkError('send() after close(): nothing was written')
-        : checkDeadline(sendOptions, now());
-      if (refusal) return { delivered: 0, unsent: [...lines], error: refusal, requests: 0, retries: 0 };
-      try {
-        await write(`${lines.join('\n')}\n`);
-      } catch (cause) {
-        const error = new DataTapSinkError(`writing to ${config.stream} failed`, {
-          cause,
-          isRetryable: true,
-        });
-        return { delivered: 0, unsent: [...lines], error, requests: 0, retries: 0 };
-      }
-      return { delivered: lines.length, unsent: [], requests: 0, retries: 0 };
-    },
-    async close(): Promise<void> {
-      closed = true;
-    },
-  };
+  return createTextSink(write, `writing to ${config.stream} failed`, now);
 }
