@@ -8,13 +8,14 @@
  *    `platform.logsDropped` (what Lambda dropped before the extension saw it);
  * 2. a record found more than once carries one id (duplicates only as retries of the same record),
  *    and an id never stands for two different records;
- * 3. the token never shows in the tap's rows or in the extension's log.
+ * 3. the token (and every other secret of the world) never shows in the tap's rows or in the
+ *    extension's log.
  *
  * Lambda's drop counts say how many records, not which ones: the check is on counts
  * (`missing <= dropped`), and exact (`missing == 0`) when nothing was reported dropped.
  */
 import type { TelemetryRecordEmitted } from '@data-taps/lambda-sandbox';
-import { EXTENSION_NAME, isOwnLine, recordKey, type TapRow, TOKEN, type World } from './world.js';
+import { EXTENSION_NAME, isOwnLine, recordKey, type TapRow, type World } from './world.js';
 
 /** One `dataTaps.dropped` record's counts. */
 export interface DropRecord {
@@ -127,7 +128,9 @@ export function account(world: World, rows: readonly TapRow[]): Accounting {
   let duplicateRows = 0;
   for (const row of rows) {
     rowsByType[row.type] = (rowsByType[row.type] ?? 0) + 1;
-    if (row.record.includes(TOKEN)) tokenLeaks.push(`tap row ${row.id} (${row.type})`);
+    if (world.secrets.some((secret) => row.record.includes(secret))) {
+      tokenLeaks.push(`tap row ${row.id} (${row.type})`);
+    }
     const key = recordKey(row.type, row.record);
     const previous = keyById.get(row.id);
     if (previous !== undefined) {
@@ -183,7 +186,11 @@ export function account(world: World, rows: readonly TapRow[]): Accounting {
     if (found > count) duplicatesWithNewIds.push(key.replace('\u0000', ' ').slice(0, 200));
   }
   for (const environment of world.environments) {
-    for (const line of environment.logText()) if (line.includes(TOKEN)) tokenLeaks.push(`log: ${line}`);
+    for (const line of environment.logText()) {
+      // Never the secret itself in the failure message.
+      const leaked = world.secrets.find((secret) => line.includes(secret));
+      if (leaked !== undefined) tokenLeaks.push(`log: ${line.replaceAll(leaked, '[the secret]')}`);
+    }
   }
   return {
     expected,

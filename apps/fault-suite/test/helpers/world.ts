@@ -30,7 +30,13 @@ import {
   type ShutdownResult,
   type TelemetryRecordEmitted,
 } from '@data-taps/lambda-sandbox';
-import { createLocalTap, type FaultHook, type LocalTap, type LocalTapStats } from '@data-taps/local-tap';
+import {
+  createLocalTap,
+  type FaultHook,
+  type LocalTap,
+  type LocalTapStats,
+  type TokenCheck,
+} from '@data-taps/local-tap';
 
 /** The tap token of every world: a secret, so the suite also checks it never shows. */
 export const TOKEN = 'tok-FAULT-SUITE-secret-0123456789';
@@ -108,6 +114,11 @@ export interface WorldOptions {
   name: string;
   /** False for the healthy twin: fault calls do nothing. */
   faulty: boolean;
+  /**
+   * What the tap accepts in `x-bd-authorization`: a fixed token (default {@link TOKEN}) or a check,
+   * such as a `createJwtIssuer(...)`'s `check` for tokens that expire mid-run.
+   */
+  token?: string | TokenCheck;
 }
 
 export interface World {
@@ -117,6 +128,10 @@ export interface World {
   /** The tap's URL (the same across `tapDown`/`tapUp`). */
   readonly url: string;
   readonly environments: Environment[];
+  /** Values that must show in no tap row and no log line: {@link TOKEN} and those added with `addSecret`. */
+  readonly secrets: readonly string[];
+  /** Adds a value to {@link World.secrets} (a token issued during the case, a fake AWS secret key). */
+  addSecret(value: string): void;
   /** Replaces the tap's fault hook (faulty worlds only); undefined for none. */
   setFaults(hook: FaultHook | undefined): void;
   /** Stops the tap: connections are refused until `tapUp` (faulty worlds only). */
@@ -147,11 +162,12 @@ export async function createWorld(options: WorldOptions): Promise<World> {
   const faults: FaultHook = (request) => (options.faulty ? hook?.(request) : undefined);
   const stats: LocalTapStats[] = [];
   const makeTap = (port: number) =>
-    createLocalTap({ outDir, token: TOKEN, thresholdMs: 3_600_000, port }, { faults });
+    createLocalTap({ outDir, token: options.token ?? TOKEN, thresholdMs: 3_600_000, port }, { faults });
   let tap: LocalTap | undefined = makeTap(0);
   const { url, port } = await tap.start();
   const environments: Environment[] = [];
   let lastTap: LocalTap = tap;
+  const secrets: string[] = [TOKEN];
 
   const stopTap = async () => {
     if (!tap) return;
@@ -168,6 +184,10 @@ export async function createWorld(options: WorldOptions): Promise<World> {
     spoolDir,
     url,
     environments,
+    secrets,
+    addSecret(value) {
+      if (value !== '' && !secrets.includes(value)) secrets.push(value);
+    },
     setFaults(next) {
       hook = next;
     },
