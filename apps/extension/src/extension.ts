@@ -10,7 +10,7 @@
  * the buffer (and to the /tmp spool past its memory bound or at shutdown). Nothing here logs per
  * record, and the extension's own log lines are kept out of the tap.
  */
-import { createDataTapSink, type DataTapSink, type TokenEvent } from '@data-taps/data-tap-sink';
+import { createDataTapSink, type DataTapSink, failureKind, type TokenEvent } from '@data-taps/data-tap-sink';
 import { createExtensionsClient, type ExtensionsClient } from '@data-taps/extensions-api';
 import { createTelemetryBuffer, type TelemetryBuffer } from '@data-taps/telemetry-buffer';
 import {
@@ -159,7 +159,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   // Sending: the sink, and the deadline each batch gets (short per invocation, the hard one at shutdown).
   let sendDeadline = () => now() + 2 * config.requestTimeoutMs;
   let tapHealthy = true;
-  let lastSinkError = '';
+  let lastFailureKind = '';
   // The token: fixed, or renewed in the background before it expires (never logged). Its events
   // (expiring, expired, refused, refresh failed) become records of their own, so users see them.
   const tokenEvents: TokenEvent[] = [];
@@ -170,21 +170,20 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     },
   });
   void tokens.refresh?.();
-  const makeSink = (breaker: boolean): DataTapSink =>
-    createDataTapSink(
-      {
-        url: config.tapUrl,
-        token: tokens,
-        maxBodyBytes: config.maxRequestBytes,
-        gzip: config.gzip,
-        requestTimeoutMs: config.requestTimeoutMs,
-        ...(breaker ? {} : { breaker: { enabled: false } }),
-      },
-      { logger, fetch: httpRequest as unknown as typeof fetch },
-    );
+  const tapSink = createDataTapSink(
+    {
+      url: config.tapUrl,
+      token: tokens,
+      maxBodyBytes: config.maxRequestBytes,
+      gzip: config.gzip,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
+    { logger, fetch: httpRequest as unknown as typeof fetch },
+  );
   // The breaker spares a failing tap while the function runs; at SHUTDOWN (the last chance to send
-  // before the environment and its /tmp go) the drain tries the tap whatever the breaker says.
-  let sink: DataTapSink = makeSink(true);
+  // before the environment and its /tmp go) the drain tries the tap whatever the breaker says, with
+  // the same sink otherwise (a token the tap refused is not sent again).
+  let sink: DataTapSink = tapSink;
   const spool =
     config.spoolMaxBytes > 0 ? { dir: config.spoolDir, maxBytes: config.spoolMaxBytes } : undefined;
   const buffer: TelemetryBuffer<Envelope> = createTelemetryBuffer<Envelope>(
@@ -211,17 +210,19 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
         if (result.error) {
           tapHealthy = false;
           counters.add({ failedSends: 1 });
-          const summary = `${result.error.name}: ${result.error.message}`;
-          if (summary !== lastSinkError) {
-            lastSinkError = summary;
-            logger.warn('the Data Tap did not take a batch; its records are kept and retried', {
-              error: summary,
-              unsent: result.unsent.length,
-            });
-          }
+          // Said once per kind of failure (name and status): messages change with every batch.
+          const kind = failureKind(result.error);
+          const fields = {
+            error: `${result.error.name}: ${result.error.message}`,
+            unsent: result.unsent.length,
+          };
+          if (kind !== lastFailureKind) {
+            lastFailureKind = kind;
+            logger.warn('the Data Tap did not take a batch; its records are kept and retried', fields);
+          } else logger.debug('the Data Tap did not take a batch; its records are kept and retried', fields);
         } else if (!tapHealthy) {
           tapHealthy = true;
-          lastSinkError = '';
+          lastFailureKind = '';
           logger.info('the Data Tap takes batches again');
         }
         return result.unsent.length > 0 ? { unsent: result.unsent } : undefined;
@@ -381,8 +382,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   };
 
   const finish = async (deadlineMs: number, reason?: string) => {
-    const runningSink = sink;
-    sink = makeSink(false);
+    sink = tapSink.withoutBreaker();
     // Lambda may still hold records of invocations whose report never came: say so, with the ids.
     const notReceived = [...pendingReports]; // only filled when platform records are received
     if (notReceived.length > 0) {
@@ -419,8 +419,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       reason: reason ?? 'stop',
     });
     await listener.close();
-    await runningSink.close();
-    await sink.close();
+    await tapSink.close();
     await buffer.close();
   };
 

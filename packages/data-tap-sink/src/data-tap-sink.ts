@@ -3,13 +3,14 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { type BodyPlanItem, batchIdOf, buildBody, lineSizes, planBodies } from './body.js';
-import { type BreakerState, createCircuitBreaker } from './circuit-breaker.js';
+import { type BreakerState, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
   CircuitOpenError,
   DataTapAuthError,
   DataTapHttpError,
   DataTapNetworkError,
   DeadlineExceededError,
+  failureKind,
   LineTooLargeError,
   SinkClosedError,
 } from './errors.js';
@@ -101,6 +102,13 @@ export interface SinkStats {
  */
 export interface DataTapSink extends Sink {
   stats(): SinkStats;
+  /**
+   * The same sink for a last drain (such as SHUTDOWN, the last chance before the environment
+   * goes): its sends try the tap whatever the circuit breaker says. It shares everything else with
+   * this sink: the counters, the token the tap refused (not sent again), the in-flight sends and
+   * `close()`.
+   */
+  withoutBreaker(): DataTapSink;
 }
 
 /** What happened to one body. */
@@ -171,7 +179,8 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       };
   const redactor = createRedactor();
   if (typeof config.token === 'string') redactor.add(config.token);
-  const breaker = createCircuitBreaker(config.breaker, now);
+  const tapBreaker = createCircuitBreaker(config.breaker, now);
+  const noBreaker = createCircuitBreaker({ ...config.breaker, enabled: false }, now);
   const target = describeUrl(config.url);
   const inFlight = new Set<Promise<SendResult>>();
   let closed = false;
@@ -200,6 +209,12 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
 
   /** The token the tap refused last, while the provider has no other one. */
   let refused: { token: string; statusCode: number; at: number } | undefined;
+  /**
+   * The kind of failure ({@link failureKind}) that left the last send's lines unsent: a send that
+   * fails the same way is logged at debug, so a tap that stays down (or a token that stays refused,
+   * already told by its own error line) does not bring a warning per send.
+   */
+  let unsentKind: string | undefined;
 
   /** The one log line of a refusal: status, the token's expiry, that nothing is lost, what to do. */
   const logRefusal = (token: string, statusCode: number, batchId: string): void => {
@@ -245,6 +260,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     item: BodyPlanItem,
     sendOptions: SendOptions,
     tally: { requests: number; retries: number },
+    breaker: CircuitBreaker,
   ): Promise<BodyOutcome> {
     const raw = buildBody(lines, sizes, item.start, item.end);
     const batchId = batchIdOf(raw);
@@ -365,7 +381,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
           lastError = error;
           return stopForDeadline(false);
         }
-        const next = await afterRetryable(error, undefined, attempt, sendOptions);
+        const next = await afterRetryable(error, undefined, attempt, sendOptions, breaker);
         if (next !== undefined) return next;
         lastError = error;
         continue;
@@ -405,8 +421,10 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
           { statusCode: verdict.statusCode, body },
         );
         noteError(error);
-        if (firstRefusal) logRefusal(token, verdict.statusCode, batchId);
-        else logger.debug('data tap refused the token again', { status: verdict.statusCode, batchId });
+        if (firstRefusal) {
+          logRefusal(token, verdict.statusCode, batchId);
+          unsentKind = failureKind(error);
+        } else logger.debug('data tap refused the token again', { status: verdict.statusCode, batchId });
         return { kind: 'stop', error };
       }
       if (verdict.kind === 'too-large') {
@@ -459,7 +477,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         logger.error('data tap URL does not answer like a tap', { status: verdict.statusCode, batchId });
         return { kind: 'stop', error };
       }
-      const next = await afterRetryable(error, retryAfterMs, attempt, sendOptions);
+      const next = await afterRetryable(error, retryAfterMs, attempt, sendOptions, breaker);
       if (next !== undefined) return next;
       lastError = error;
     }
@@ -471,6 +489,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     retryAfterMs: number | undefined,
     attempt: number,
     sendOptions: SendOptions,
+    breaker: CircuitBreaker,
   ): Promise<BodyOutcome | undefined> {
     if (breaker.failure()) {
       logger.warn('circuit breaker opened', { target, cooldownMs: config.breaker.cooldownMs });
@@ -499,7 +518,11 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     return undefined;
   }
 
-  async function run(lines: readonly string[], sendOptions: SendOptions): Promise<SendResult> {
+  async function run(
+    lines: readonly string[],
+    sendOptions: SendOptions,
+    breaker: CircuitBreaker,
+  ): Promise<SendResult> {
     const tally = { requests: 0, retries: 0 };
     const sizes = lineSizes(lines);
     const queue: BodyPlanItem[] = planBodies(sizes, config.maxBodyBytes);
@@ -527,7 +550,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         giveUp(item);
         continue;
       }
-      const outcome = await sendBody(lines, sizes, item, sendOptions, tally);
+      const outcome = await sendBody(lines, sizes, item, sendOptions, tally, breaker);
       if (outcome.kind === 'delivered') {
         delivered += item.end - item.start;
       } else if (outcome.kind === 'split') {
@@ -553,12 +576,12 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     counters.unsentLines += unsentLines.length;
     const error = stopError ?? firstError;
     if (unsentLines.length > 0) {
-      logger.warn('batch not fully delivered', {
-        delivered,
-        unsent: unsentLines.length,
-        error: error?.message,
-      });
-    }
+      const kind = error === undefined ? undefined : failureKind(error);
+      const fields = { delivered, unsent: unsentLines.length, error: error?.message };
+      if (kind !== unsentKind) logger.warn('batch not fully delivered', fields);
+      else logger.debug('batch not fully delivered', fields);
+      unsentKind = kind;
+    } else unsentKind = undefined;
     return {
       delivered,
       unsent: unsentLines,
@@ -568,37 +591,45 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     };
   }
 
-  return {
-    async send(batch: SendBatch, sendOptions: SendOptions): Promise<SendResult> {
-      counters.sends += 1;
-      const lines = batch.lines;
-      if (closed) {
-        counters.unsentLines += lines.length;
-        return {
-          delivered: 0,
-          unsent: [...lines],
-          error: new SinkClosedError('send() after close(): nothing was sent'),
-          requests: 0,
-          retries: 0,
-        };
-      }
-      if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
-      const task = run(lines, sendOptions);
-      inFlight.add(task);
-      try {
-        return await task;
-      } finally {
-        inFlight.delete(task);
-      }
-    },
+  async function send(
+    batch: SendBatch,
+    sendOptions: SendOptions,
+    breaker: CircuitBreaker,
+  ): Promise<SendResult> {
+    counters.sends += 1;
+    const lines = batch.lines;
+    if (closed) {
+      counters.unsentLines += lines.length;
+      return {
+        delivered: 0,
+        unsent: [...lines],
+        error: new SinkClosedError('send() after close(): nothing was sent'),
+        requests: 0,
+        retries: 0,
+      };
+    }
+    if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
+    const task = run(lines, sendOptions, breaker);
+    inFlight.add(task);
+    try {
+      return await task;
+    } finally {
+      inFlight.delete(task);
+    }
+  }
+
+  const view = (breaker: CircuitBreaker): DataTapSink => ({
+    send: (batch, sendOptions) => send(batch, sendOptions, breaker),
     async close(): Promise<void> {
       closed = true;
       await Promise.allSettled([...inFlight]);
     },
     stats(): SinkStats {
-      return { ...counters, breakerState: breaker.state(), breakerOpens: breaker.opens() };
+      return { ...counters, breakerState: tapBreaker.state(), breakerOpens: tapBreaker.opens() };
     },
-  };
+    withoutBreaker: () => view(noBreaker),
+  });
+  return view(tapBreaker);
 }
 
 function sumOf(sizes: readonly number[], start: number, end: number): number {

@@ -316,3 +316,21 @@ export class TokenSourceError extends DataTapSinkError {
     return { ...super.toJSON(), source: this.source, statusCode: this.statusCode };
   }
 }
+
+/**
+ * The kind of a failure without its details: the error's name, plus its status code if it has one
+ * (`DataTapAuthError:401`, `DataTapHttpError:503`, `DataTapNetworkError`). Messages name batch ids
+ * and ages that change on every send; this does not, so a caller can log a failure once and stay
+ * quiet while the same one repeats.
+ *
+ * @example
+ * ```ts
+ * const kind = result.error ? failureKind(result.error) : undefined;
+ * if (kind !== lastKind) logger.warn('the tap did not take a batch', { error: result.error?.message });
+ * lastKind = kind;
+ * ```
+ */
+export function failureKind(error: Error): string {
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return typeof status === 'number' ? `${error.name}:${status}` : error.name;
+}

@@ -15,6 +15,7 @@ export {
   DataTapSinkError,
   DataTapSinkOptionsError,
   DeadlineExceededError,
+  failureKind,
   LineTooLargeError,
   SinkClosedError,
   TokenFormatError,

@@ -410,7 +410,7 @@ export function createTelemetryBuffer<T>(
     for (const [origin, count] of counts) spool.release(origin, count);
   }
 
-  function settle(flight: Flight, requeue: number[], error: unknown): Sent {
+  function settle(flight: Flight, requeue: number[], error: unknown, threw: boolean): Sent {
     const entries = flight.entries;
     const count = entries.lines.length;
     const sentCount = count - requeue.length;
@@ -434,11 +434,11 @@ export function createTelemetryBuffer<T>(
       if (closed) drops.add('closed', back.lines.length, back.bytes);
       else queue.unshift(back);
     }
-    logger.warn('flush failed; lines kept at the head', {
-      unsent: requeue.length,
-      of: count,
-      error: String(error),
-    });
+    // A flush that returned unsent lines knows (and says, if it wants); one that threw is
+    // unexpected: warned once per run of failures, the rest at debug.
+    const fields = { unsent: requeue.length, of: count, error: String(error) };
+    if (threw && failures === 0) logger.warn('flush failed; lines kept at the head', fields);
+    else logger.debug('flush failed; lines kept at the head', fields);
     onFailure();
     return { count, delivered: sentCount, failed: true, error };
   }
@@ -455,6 +455,7 @@ export function createTelemetryBuffer<T>(
     flight.done = (async () => {
       let requeue: number[] = [];
       let error: unknown;
+      let threw = false;
       try {
         const result = await flushFn({ lines: entries.lines, bytes: entries.bytes, reason });
         if (result && result.unsent.length > 0) {
@@ -466,10 +467,11 @@ export function createTelemetryBuffer<T>(
         }
       } catch (caught) {
         error = caught;
+        threw = true;
         requeue = entries.lines.map((_, i) => i);
       }
       if (inFlight === flight) inFlight = undefined;
-      return settle(flight, requeue, error);
+      return settle(flight, requeue, error, threw);
     })();
     return flight.done;
   }

@@ -358,20 +358,20 @@ describe('static: BD_TAP_CLIENT_TOKEN expires mid-run', () => {
 
   // The two cases below reuse the run above, whose test checks their preconditions (a refusal line
   // while the function ran, nothing lost).
-  // Finding T1 (/work/prompts/s2/findings-tokens.md): SHUTDOWN's drain uses a new sink, which
-  // forgets that the tap refused the token: it sends the refused token once more and logs the
-  // refusal line a second time. Expected: one refusal line per environment.
-  it.fails('one refusal line for the environment, SHUTDOWN included (T1)', async () => {
+  // Regression (fixed), T1: SHUTDOWN's drain used a new sink, which forgot that the tap refused the
+  // token: it sent the refused token once more and logged the refusal line a second time. The drain
+  // now uses the same sink without its breaker. Expected: one refusal line per environment.
+  it('one refusal line for the environment, SHUTDOWN included (T1)', async () => {
     const { env } = await runStaticCase();
     expect(refusalLines(env).map(msg)).toHaveLength(1);
   });
 
-  // Finding T2 (/work/prompts/s2/findings-tokens.md): while the token stays refused, every flush
-  // logs three warnings (the sink's "batch not fully delivered", the extension's "the Data Tap did
-  // not take a batch", whose de-duplication fails because the message holds "<n> s ago", and the
-  // buffer's "flush failed; lines kept at the head"). Expected: the one clear line, then at most
-  // one more warning while nothing changes.
-  it.fails('no warning per flush while the token stays refused (T2)', async () => {
+  // Regression (fixed), T2: while the token stayed refused, every flush logged three warnings (the
+  // sink's "batch not fully delivered", the extension's "the Data Tap did not take a batch", whose
+  // de-duplication failed because the message holds "<n> s ago", and the buffer's "flush failed;
+  // lines kept at the head"). Now a failure is said once per kind (failureKind: name and status).
+  // Expected: the one clear line, then at most one more warning while nothing changes.
+  it('no warning per flush while the token stays refused (T2)', async () => {
     const run = await runStaticCase();
     const lines = run.env.logLines();
     const refusal = lines.findIndex((line) => msg(line).includes('Data Tap refused the token'));

@@ -9,6 +9,7 @@ import {
   DataTapNetworkError,
   DataTapSinkOptionsError,
   DeadlineExceededError,
+  SinkClosedError,
   type TokenProvider,
 } from '../../src/index.js';
 import { hangingFetch, manualTimers } from './fake-timers.js';
@@ -218,6 +219,31 @@ describe('createDataTapSink: circuit breaker', () => {
     expect(sink.stats().breakerState).toBe('closed');
     state.clock += 60_000; // the refused (fixed) token is held back for a minute
     expect((await sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() })).delivered).toBe(1);
+  });
+
+  it('withoutBreaker() sends while the breaker is open, sharing counters, the breaker and close()', async () => {
+    tapReplies([[503], ACCEPTED]);
+    const { sink, deadline } = makeSink({
+      maxRetries: 0,
+      breaker: { failureThreshold: 1, cooldownMs: 60_000 },
+    });
+    await sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() });
+    expect(sink.stats().breakerState).toBe('open');
+    const blocked = await sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() });
+    expect(blocked).toMatchObject({ requests: 0, error: expect.any(CircuitOpenError) });
+
+    const last = sink.withoutBreaker();
+    expect(await last.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() })).toMatchObject({
+      delivered: 1,
+      requests: 1,
+    });
+    expect(last.stats()).toEqual(sink.stats());
+    expect(sink.stats()).toMatchObject({ requests: 2, deliveredLines: 1, breakerState: 'open' });
+    expect(last.withoutBreaker().stats()).toEqual(sink.stats());
+
+    await last.close();
+    const after = await sink.send({ lines: ['{"id":"b"}'] }, { deadline: deadline() });
+    expect(after.error).toBeInstanceOf(SinkClosedError);
   });
 
   it('never opens when disabled', async () => {

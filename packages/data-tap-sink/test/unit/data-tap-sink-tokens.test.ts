@@ -81,6 +81,41 @@ describe('createDataTapSink: token failures', () => {
     expect(everything).not.toContain(fresh);
   });
 
+  it('withoutBreaker() knows the token the tap refused: no second request, no second line', async () => {
+    const token = jwtFor(CLOCK - 25 * HOUR, 24 * HOUR);
+    const { sink, state, deadline } = makeSink({ token: swappable(token).provider });
+    tapReplies([[401]]);
+    await sink.send({ lines: LINES }, { deadline: deadline() });
+    const drained = await sink.withoutBreaker().send({ lines: LINES }, { deadline: deadline() });
+    expect(drained).toMatchObject({ delivered: 0, unsent: LINES, requests: 0 });
+    expect(drained.error).toBeInstanceOf(DataTapAuthError);
+    expect(state.logs.filter((entry) => entry.level === 'error')).toHaveLength(1);
+  });
+
+  it('says a refusal once: no warning per send while the same token stays refused', async () => {
+    const token = jwtFor(CLOCK - 25 * HOUR, 24 * HOUR);
+    const { sink, state, deadline } = makeSink({ token: swappable(token).provider, maxRetries: 0 });
+    tapReplies([[401]]);
+    for (let index = 0; index < 3; index++) {
+      await sink.send({ lines: LINES }, { deadline: deadline() });
+      state.clock += 1_000; // the message's age changes; the kind of failure does not
+    }
+    const loud = state.logs.filter((entry) => entry.level === 'error' || entry.level === 'warn');
+    expect(loud.map((entry) => entry.message)).toEqual([
+      expect.stringContaining('Data Tap refused the token'),
+    ]);
+    expect(state.logs.filter((entry) => entry.message === 'batch not fully delivered')).toHaveLength(3);
+
+    // Another kind of failure is news: one warning for it.
+    state.clock += REFUSED_TOKEN_PROBE_MS;
+    tapReplies([[503], [503]]);
+    await sink.send({ lines: LINES }, { deadline: deadline() });
+    await sink.send({ lines: LINES }, { deadline: deadline() });
+    expect(state.logs.filter((entry) => entry.level === 'warn').map((entry) => entry.message)).toEqual([
+      'batch not fully delivered',
+    ]);
+  });
+
   it('probes a refused token again after REFUSED_TOKEN_PROBE_MS, logging at debug only', async () => {
     const token = jwtFor(CLOCK, 24 * HOUR);
     const { provider } = swappable(token);

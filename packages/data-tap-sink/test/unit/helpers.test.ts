@@ -9,6 +9,7 @@ import {
   DataTapNetworkError,
   DataTapSinkError,
   DeadlineExceededError,
+  failureKind,
   isTokenProvider,
   LineTooLargeError,
   noopLogger,
@@ -220,6 +221,14 @@ describe('errors', () => {
     expect(errors[6]?.toJSON()).toMatchObject({ retryAt: 5 });
     expect(errors[7]?.toJSON()).toMatchObject({ lineBytes: 10, maxBodyBytes: 5 });
     expect(errors[8]?.toJSON()).toMatchObject({ aborted: false });
+    expect(errors.slice(1, 6).map(failureKind)).toEqual([
+      'DataTapHttpError:503',
+      'DataTapHttpError:400',
+      'DataTapAuthError:401',
+      'DataTapAuthError',
+      'DataTapNetworkError',
+    ]);
+    expect(failureKind(new TypeError('x'))).toBe('TypeError');
   });
 });
 

@@ -266,6 +266,39 @@ describe('createTelemetryBuffer: ordering, failures and retries', () => {
     expect(buffer.stats()).toMatchObject({ delivered: 6, failedFlushes: 1 });
   });
 
+  it('warns once per run of thrown flushes; unsent lines the flush returned are logged at debug', async () => {
+    const logs: string[] = [];
+    const log = (level: string) => (m: string) => logs.push(`${level}:${m}`);
+    const clock = createManualClock();
+    let mode: 'throw' | 'unsent' | 'ok' = 'throw';
+    const buffer = createTelemetryBuffer<{ n: number }>(
+      { autoFlush: false },
+      {
+        now: clock.now,
+        timers: clock.timers,
+        logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+        flush: async (batch) => {
+          if (mode === 'throw') throw new Error('tap down');
+          return mode === 'unsent' ? { unsent: batch.lines } : undefined;
+        },
+      },
+    );
+    buffer.push({ n: 1 });
+    await buffer.flush();
+    await buffer.flush();
+    await buffer.flush();
+    const failed = 'flush failed; lines kept at the head';
+    expect(logs).toEqual([`warn:${failed}`, `debug:${failed}`, `debug:${failed}`]);
+    mode = 'ok';
+    await buffer.flush();
+    mode = 'throw';
+    buffer.push({ n: 2 });
+    await buffer.flush();
+    mode = 'unsent';
+    await buffer.flush();
+    expect(logs.slice(3)).toEqual([`warn:${failed}`, `debug:${failed}`]);
+  });
+
   it('ignores unsent lines that were not in the batch', async () => {
     const warnings: string[] = [];
     const clock = createManualClock();
