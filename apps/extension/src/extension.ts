@@ -343,7 +343,10 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
   const receivesPlatform = subscribed && config.telemetry.types.includes('platform');
   logger.info('shipping to the Data Tap (token hidden)', { tap: new URL(config.tapUrl).host });
 
-  // Own records: counters (rate-limited) and drop reports.
+  // Own records: counters (rate-limited) and drop reports. They are kept in memory within the
+  // buffer's reserve even when the rest overflows (to a full or broken spool), so that the drop
+  // counts reach the tap with the next batch that goes out.
+  const pushOwn = (envelope: Envelope) => buffer.push(envelope, { reserved: true });
   let lastStatsAt = Number.NEGATIVE_INFINITY;
   let lastStatsKey = '';
   const emitOwnRecords = (force: boolean) => {
@@ -352,7 +355,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       const fields: Record<string, unknown> = { kind, source };
       if (event.expiresAt !== undefined) fields['expiresAt'] = new Date(event.expiresAt).toISOString();
       if (event.kind === 'refresh-failed') fields['error'] = `${event.error.name}: ${event.error.message}`;
-      buffer.push(
+      pushOwn(
         envelopes.own(
           'dataTaps.token',
           kind === 'expiring' ? 'WARN' : 'ERROR',
@@ -363,9 +366,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     }
     const drops = buffer.takeDropReport();
     if (drops) {
-      buffer.push(
-        envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...drops }),
-      );
+      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...drops }));
     }
     const snapshot = {
       ...counters.snapshot(),
@@ -377,7 +378,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     if ((force || drops || now() - lastStatsAt >= STATS_INTERVAL_MS) && key !== lastStatsKey) {
       lastStatsAt = now();
       lastStatsKey = key;
-      buffer.push(envelopes.own('dataTaps.stats', 'INFO', 'data-taps extension counters', snapshot));
+      pushOwn(envelopes.own('dataTaps.stats', 'INFO', 'data-taps extension counters', snapshot));
     }
   };
 
@@ -386,7 +387,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     // Lambda may still hold records of invocations whose report never came: say so, with the ids.
     const notReceived = [...pendingReports]; // only filled when platform records are received
     if (notReceived.length > 0) {
-      buffer.push(
+      pushOwn(
         envelopes.own(
           'dataTaps.dropped',
           'WARN',
@@ -406,7 +407,7 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
     // if there is still room; the totals are in the last log line in any case.
     const late = buffer.takeDropReport();
     if (late) {
-      buffer.push(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
+      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
       drained = await buffer.drain({ deadlineMs });
     }
     const { dropped } = buffer.stats();

@@ -19,6 +19,7 @@ export type {
   FlushResult,
   Logger,
   OpenResult,
+  PushOptions,
   TelemetryBuffer,
   Timers,
 } from './types.js';

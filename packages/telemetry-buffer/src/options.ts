@@ -26,6 +26,11 @@ export const telemetryBufferOptionsSchema = z
       z.strictObject({
         maxRecords: z._default(int(1, 100_000_000), 50_000),
         maxBytes: z._default(int(1, 17_179_869_184), 16_777_216),
+        /**
+         * Bytes beyond `maxBytes` kept for records pushed with `{ reserved: true }` (a caller's own
+         * accounting, such as drop reports), so that they stay in memory when the rest overflows.
+         */
+        reserveBytes: z._default(int(0, 1_073_741_824), 65_536),
       }),
       {},
     ),

@@ -15,6 +15,7 @@ import type {
   FlushResult,
   Logger,
   OpenResult,
+  PushOptions,
   TelemetryBuffer,
   Timers,
 } from './types.js';
@@ -206,7 +207,12 @@ export function createTelemetryBuffer<T>(
     return records + 1 <= capacity.maxRecords && queue.bytes + inFlightBytes() + size <= capacity.maxBytes;
   }
 
-  function accept(record: T, time: number): void {
+  /** A reserved record that still fits in memory within the reserve, whatever else is queued or spooled. */
+  function fitsReserved(size: number): boolean {
+    return queue.bytes + inFlightBytes() + size <= capacity.maxBytes + capacity.reserveBytes;
+  }
+
+  function accept(record: T, time: number, reserved: boolean): void {
     if (closing) {
       drops.add('closed', 1, 0);
       return;
@@ -225,6 +231,10 @@ export function createTelemetryBuffer<T>(
       return;
     }
     const size = Buffer.byteLength(line) + 1;
+    if (reserved && fitsReserved(size)) {
+      queue.push(line, size, dropPolicy ? priorityOf(record) : 0, time, 0);
+      return;
+    }
     if (pendingLines.length > 0 || hasBacklog()) {
       pendingLines.push(line);
       pendingSizes.push(size);
@@ -523,14 +533,15 @@ export function createTelemetryBuffer<T>(
       return { replayed: scan.replayed, corruptSegments: scan.corruptSegments };
     },
 
-    push(input: T | readonly T[]): void {
+    push(input: T | readonly T[], pushOptions?: PushOptions): void {
       const time = now();
+      const reserved = pushOptions?.reserved === true;
       if (Array.isArray(input)) {
         pushed += input.length;
-        for (const record of input as readonly T[]) accept(record, time);
+        for (const record of input as readonly T[]) accept(record, time, reserved);
       } else {
         pushed += 1;
-        accept(input as T, time);
+        accept(input as T, time, reserved);
       }
       if (pendingLines.length > 0) writePending(spool as Spool);
       if (quiet && !closing) quiet = false;

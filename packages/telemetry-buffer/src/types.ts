@@ -215,6 +215,20 @@ export interface DrainResult {
 }
 
 /**
+ * Options of one `push()`.
+ *
+ * @example
+ * ```ts
+ * const report = buffer.takeDropReport();
+ * if (report) buffer.push({ type: 'dropped', ...report }, { reserved: true });
+ * ```
+ */
+export interface PushOptions {
+  /** Keep these records in memory within `capacity.reserveBytes` past the capacity. */
+  readonly reserved?: boolean;
+}
+
+/**
  * A bounded, ordered batching buffer. Create it with {@link createTelemetryBuffer}.
  *
  * @example
@@ -228,8 +242,13 @@ export interface DrainResult {
 export interface TelemetryBuffer<T> {
   /** Replays the spool left by a previous process (in order, ahead of new records). Call it before the first push. */
   open(): Promise<OpenResult>;
-  /** Adds records. Synchronous; never throws for capacity or serialization (drops are counted). */
-  push(record: T | readonly T[]): void;
+  /**
+   * Adds records. Synchronous; never throws for capacity or serialization (drops are counted).
+   * `reserved` records (your own accounting: drop reports, counters) go to memory even past the
+   * capacity, within `capacity.reserveBytes`, ahead of any spool backlog: they are neither spooled
+   * nor dropped while the rest overflows. Past the reserve they are treated like any record.
+   */
+  push(record: T | readonly T[], options?: PushOptions): void;
   /** Sends everything buffered now, in batches, in order; stops at the first failure. Never rejects. */
   flush(reason?: string): Promise<FlushOutcome>;
   /** Flushes until empty or the deadline (epoch ms); then spools what is left (with a spool). */

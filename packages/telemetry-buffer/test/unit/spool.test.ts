@@ -89,6 +89,50 @@ describe('spool: overflow past capacity', () => {
     expect(recorder.delivered).toEqual(lines(0, 15));
   });
 
+  it('keeps reserved records in memory, ahead of the backlog, when the rest overflows to a failing spool', async () => {
+    const size = line(0).length + 1;
+    const own = line(900, 'dataTaps.dropped').length + 1;
+    const { buffer, recorder } = harness({
+      maxItems: 100,
+      maxBytes: size * 2,
+      capacity: { maxRecords: 100, maxBytes: size * 2, reserveBytes: own * 2 },
+      spool: { dir: join(dir, 'missing', 'x'), maxBytes: 1 },
+      autoFlush: false,
+    });
+    await buffer.open();
+    buffer.push(records(0, 4)); // two in memory, two past the spool's cap
+    expect(buffer.stats().dropped.byCause['spool-full']).toBe(2);
+    buffer.push([rec(900, 'dataTaps.dropped'), rec(901, 'dataTaps.dropped')], { reserved: true });
+    buffer.push(rec(902, 'dataTaps.dropped'), { reserved: true }); // the reserve is full: like any record
+    expect(buffer.stats()).toMatchObject({
+      buffered: { records: 4 },
+      dropped: { byCause: { 'spool-full': 3 } },
+    });
+    await buffer.flush();
+    expect(recorder.delivered).toEqual([
+      line(0),
+      line(1),
+      line(900, 'dataTaps.dropped'),
+      line(901, 'dataTaps.dropped'),
+    ]);
+  });
+
+  it('keeps a reserved record past the capacity under the drop policy, where others are dropped', async () => {
+    const size = line(0).length + 1;
+    const { buffer, recorder } = harness({
+      maxItems: 100,
+      maxBytes: size,
+      capacity: { maxRecords: 100, maxBytes: size },
+      overflow: 'drop',
+      autoFlush: false,
+    });
+    buffer.push(records(0, 2));
+    buffer.push(rec(2), { reserved: true });
+    expect(buffer.stats()).toMatchObject({ buffered: { records: 2 }, dropped: { byCause: { capacity: 1 } } });
+    await buffer.flush();
+    expect(recorder.delivered).toEqual([line(0), line(2)]);
+  });
+
   it('counts spool-full past the size cap (full disk) and keeps the rest in order', async () => {
     const frame = line(100).length + 10;
     const { buffer, recorder } = harness({
