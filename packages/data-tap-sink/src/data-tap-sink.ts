@@ -2,7 +2,8 @@ import type { Buffer } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
-import { type BodyPlanItem, batchIdOf, buildBody, lineSizes, planBodies } from './body.js';
+import { createBatchEncoder, type EncodedBatch } from './batch-encoder.js';
+import { type BodyPlanItem, batchIdOf, planBodies } from './body.js';
 import { type BreakerState, createCircuitBreaker } from './circuit-breaker.js';
 import {
   CircuitOpenError,
@@ -174,6 +175,8 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
   const breaker = createCircuitBreaker(config.breaker, now);
   const target = describeUrl(config.url);
   const inFlight = new Set<Promise<SendResult>>();
+  // Batches are encoded into one buffer reused from send to send (see batch-encoder.ts).
+  const encoder = createBatchEncoder(config.maxBodyBytes);
   let closed = false;
 
   const counters = {
@@ -240,13 +243,11 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     });
 
   async function sendBody(
-    lines: readonly string[],
-    sizes: readonly number[],
+    raw: Buffer,
     item: BodyPlanItem,
     sendOptions: SendOptions,
     tally: { requests: number; retries: number },
   ): Promise<BodyOutcome> {
-    const raw = buildBody(lines, sizes, item.start, item.end);
     const batchId = batchIdOf(raw);
     const payload: Buffer = config.gzip ? await gzipAsync(raw, { level: config.gzipLevel }) : raw;
     const lineCount = item.end - item.start;
@@ -499,9 +500,13 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     return undefined;
   }
 
-  async function run(lines: readonly string[], sendOptions: SendOptions): Promise<SendResult> {
+  async function run(
+    lines: readonly string[],
+    encoded: EncodedBatch,
+    sendOptions: SendOptions,
+  ): Promise<SendResult> {
     const tally = { requests: 0, retries: 0 };
-    const sizes = lineSizes(lines);
+    const sizes = encoded.sizes;
     const queue: BodyPlanItem[] = planBodies(sizes, config.maxBodyBytes);
     const unsent: BodyPlanItem[] = [];
     let delivered = 0;
@@ -527,7 +532,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         giveUp(item);
         continue;
       }
-      const outcome = await sendBody(lines, sizes, item, sendOptions, tally);
+      const outcome = await sendBody(encoded.body(item.start, item.end), item, sendOptions, tally);
       if (outcome.kind === 'delivered') {
         delivered += item.end - item.start;
       } else if (outcome.kind === 'split') {
@@ -583,17 +588,20 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         };
       }
       if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
-      const task = run(lines, sendOptions);
+      const encoded = encoder.encode(lines);
+      const task = run(lines, encoded, sendOptions);
       inFlight.add(task);
       try {
         return await task;
       } finally {
         inFlight.delete(task);
+        encoder.release(encoded);
       }
     },
     async close(): Promise<void> {
       closed = true;
       await Promise.allSettled([...inFlight]);
+      encoder.clear();
     },
     stats(): SinkStats {
       return { ...counters, breakerState: breaker.state(), breakerOpens: breaker.opens() };
