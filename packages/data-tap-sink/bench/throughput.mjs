@@ -2,8 +2,8 @@
 // posting the same bodies, in the same run. Run from the package folder: `pnpm run bench`
 // (builds dist first) or `node bench/throughput.mjs` after a build.
 //
-// Rounds alternate (bare, bare from lines, sink, bare, ...) so all see the same machine state; the
-// figures are medians over the rounds, plus the ratio of the best rounds (less sensitive to other
+// Rounds alternate (bare, bare from lines, sink; the order turns every round) so all see the same
+// machine state and none always pays for the garbage another left; the figures are medians over the rounds, plus the ratio of the best rounds (less sensitive to other
 // load on the machine). ratio = sink time / bare time (target: at most 1.3).
 // Two baselines, both with the same global fetch as the sink:
 // - "bare fetch loop" posts prebuilt Buffers: the transport alone (the issue's "posting the same
@@ -102,10 +102,19 @@ for (const scenario of scenarios) {
   await bareFromLinesLoop(batches.slice(0, 5));
   await sinkLoop(sink, batches.slice(0, 5));
   const connectionsBefore = connections;
+  const contenders = [
+    () => bareLoop(bodies).then(() => bare),
+    () => bareFromLinesLoop(batches).then(() => fromLines),
+    () => sinkLoop(sink, batches).then(() => ours),
+  ];
   for (let round = 0; round < ROUNDS; round++) {
-    bare.push(await timed(() => bareLoop(bodies)));
-    fromLines.push(await timed(() => bareFromLinesLoop(batches)));
-    ours.push(await timed(() => sinkLoop(sink, batches)));
+    // The order turns every round: none always inherits the garbage another one left.
+    for (let turn = 0; turn < contenders.length; turn++) {
+      const run = contenders[(round + turn) % contenders.length];
+      const start = performance.now();
+      const times = await run();
+      times.push(performance.now() - start);
+    }
   }
   const requests = scenario.batches;
   const figures = (ms) =>
