@@ -2,7 +2,8 @@ import type { Buffer } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
-import { type BodyPlanItem, batchIdOf, buildBody, lineSizes, planBodies } from './body.js';
+import { createBatchEncoder, type EncodedBatch } from './batch-encoder.js';
+import { type BodyPlanItem, batchIdOf, planBodies } from './body.js';
 import { type BreakerState, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
   CircuitOpenError,
@@ -183,6 +184,8 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
   const noBreaker = createCircuitBreaker({ ...config.breaker, enabled: false }, now);
   const target = describeUrl(config.url);
   const inFlight = new Set<Promise<SendResult>>();
+  // Batches are encoded into one buffer reused from send to send (see batch-encoder.ts).
+  const encoder = createBatchEncoder(config.maxBodyBytes);
   let closed = false;
 
   const counters = {
@@ -255,14 +258,12 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     });
 
   async function sendBody(
-    lines: readonly string[],
-    sizes: readonly number[],
+    raw: Buffer,
     item: BodyPlanItem,
     sendOptions: SendOptions,
     tally: { requests: number; retries: number },
     breaker: CircuitBreaker,
   ): Promise<BodyOutcome> {
-    const raw = buildBody(lines, sizes, item.start, item.end);
     const batchId = batchIdOf(raw);
     const payload: Buffer = config.gzip ? await gzipAsync(raw, { level: config.gzipLevel }) : raw;
     const lineCount = item.end - item.start;
@@ -520,11 +521,12 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
 
   async function run(
     lines: readonly string[],
+    encoded: EncodedBatch,
     sendOptions: SendOptions,
     breaker: CircuitBreaker,
   ): Promise<SendResult> {
     const tally = { requests: 0, retries: 0 };
-    const sizes = lineSizes(lines);
+    const sizes = encoded.sizes;
     const queue: BodyPlanItem[] = planBodies(sizes, config.maxBodyBytes);
     const unsent: BodyPlanItem[] = [];
     let delivered = 0;
@@ -550,7 +552,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         giveUp(item);
         continue;
       }
-      const outcome = await sendBody(lines, sizes, item, sendOptions, tally, breaker);
+      const outcome = await sendBody(encoded.body(item.start, item.end), item, sendOptions, tally, breaker);
       if (outcome.kind === 'delivered') {
         delivered += item.end - item.start;
       } else if (outcome.kind === 'split') {
@@ -609,12 +611,14 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       };
     }
     if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
-    const task = run(lines, sendOptions, breaker);
+    const encoded = encoder.encode(lines);
+    const task = run(lines, encoded, sendOptions, breaker);
     inFlight.add(task);
     try {
       return await task;
     } finally {
       inFlight.delete(task);
+      encoder.release(encoded);
     }
   }
 
@@ -623,6 +627,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     async close(): Promise<void> {
       closed = true;
       await Promise.allSettled([...inFlight]);
+      encoder.clear();
     },
     stats(): SinkStats {
       return { ...counters, breakerState: tapBreaker.state(), breakerOpens: tapBreaker.opens() };

@@ -40,6 +40,32 @@ describe('createDataTapSink: delivery', () => {
     expect(seen[0]?.headers['content-encoding']).toBeUndefined();
   });
 
+  it('sends each batch its own body when sends follow one another or overlap', async () => {
+    const batches = [
+      ['{"n":1,"pad":"aaaa"}', '{"n":2}'],
+      ['{"n":3}'],
+      ['{"n":4,"t":"é"}'],
+      ['{"n":5}', '{"n":6}'],
+    ];
+    const seen = tapReplies([[503], ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED]);
+    const { sink, deadline } = makeSink();
+
+    // One after the other (the first one retried once), then two in flight at the same time.
+    await sink.send({ lines: batches[0] as string[] }, { deadline: deadline() });
+    await sink.send({ lines: batches[1] as string[] }, { deadline: deadline() });
+    const overlapping = await Promise.all([
+      sink.send({ lines: batches[2] as string[] }, { deadline: deadline() }),
+      sink.send({ lines: batches[3] as string[] }, { deadline: deadline() }),
+    ]);
+
+    expect(overlapping.map((result) => result.delivered)).toEqual([1, 2]);
+    const bodies = batches.map((lines) => `${lines.join('\n')}\n`);
+    expect(seen.map((request) => request.body)).toEqual([bodies[0], ...bodies]);
+    expect(seen.map((request) => request.headers['x-bd-batch-id'])).toEqual(
+      [bodies[0], ...bodies].map((body) => expectedBatchId(body as string)),
+    );
+  });
+
   it('makes no request for an empty batch', async () => {
     const { sink, deadline } = makeSink();
     expect(await sink.send({ lines: [] }, { deadline: deadline() })).toEqual({

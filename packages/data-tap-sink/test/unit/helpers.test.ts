@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchIdOf, buildBody, lineBytes, lineSizes, planBodies } from '../../src/body.js';
+import { createBatchEncoder } from '../../src/batch-encoder.js';
+import { batchIdOf, planBodies } from '../../src/body.js';
 import {
   backoffDelay,
   CircuitOpenError,
@@ -19,9 +20,14 @@ import {
 import { createRedactor } from '../../src/redact.js';
 import { judgeAnswer, readBodyText } from '../../src/response.js';
 
+/** Each line's body size, as the sink measures it (by encoding the batch). */
+function lineSizes(lines: readonly string[]): readonly number[] {
+  return createBatchEncoder(1024).encode(lines).sizes;
+}
+
 describe('planBodies', () => {
   it('counts UTF-8 bytes plus the newline', () => {
-    expect(lineBytes('{"a":"é"}')).toBe(11);
+    expect(lineSizes(['{"a":"é"}', '{}', ''])).toEqual([11, 3, 1]);
   });
 
   it('fills bodies up to the limit exactly', () => {
@@ -46,12 +52,12 @@ describe('planBodies', () => {
 
   it('builds NDJSON bodies and content ids', () => {
     const lines = ['{"a":1}', '{"b":2}', '{"c":3}'];
-    const body = buildBody(lines, lineSizes(lines), 1, 3);
+    const body = createBatchEncoder(1024).encode(lines).body(1, 3);
     const mixed = ['{"m":"café ☕ 𝄞"}', '{"lone":"\ud800"}'];
-    expect(buildBody(mixed, lineSizes(mixed), 0, 2).toString()).toBe(
+    expect(createBatchEncoder(1024).encode(mixed).body(0, 2).toString()).toBe(
       `${mixed.join('\n')}\n`.replace('\ud800', '\ufffd'),
     );
-    expect(buildBody(mixed, lineSizes(mixed), 0, 2)).toEqual(Buffer.from(`${mixed.join('\n')}\n`));
+    expect(createBatchEncoder(1024).encode(mixed).body(0, 2)).toEqual(Buffer.from(`${mixed.join('\n')}\n`));
     expect(body.toString()).toBe('{"b":2}\n{"c":3}\n');
     expect(batchIdOf(body)).toMatch(/^[0-9a-f]{32}$/);
     expect(batchIdOf(body)).toBe(batchIdOf(Buffer.from('{"b":2}\n{"c":3}\n')));
