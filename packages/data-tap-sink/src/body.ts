@@ -1,5 +1,5 @@
 import type { Buffer } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A slice of a batch's lines that fits in one request body, or one line too large to ever fit.
@@ -50,5 +50,7 @@ export function planBodies(sizes: readonly number[], maxBodyBytes: number): Body
  * ```
  */
 export function batchIdOf(body: Buffer): string {
-  return createHash('sha256').update(body).digest('hex').slice(0, 32);
+  // The one-shot `hash` (Node >= 20.12) spares a Hash object per body: a quarter of the id's cost
+  // for the small bodies a busy function sends many of.
+  return hash('sha256', body, 'hex').slice(0, 32);
 }

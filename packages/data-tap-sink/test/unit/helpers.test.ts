@@ -177,6 +177,15 @@ describe('judgeAnswer', () => {
     });
     expect(await readBodyText(new Response(split), 1_000)).toBe('café');
   });
+
+  it('reads a short answer that declares its length in one go, a long one up to the limit', async () => {
+    const short = new Response('{"statusCode":200}', { headers: { 'content-length': '18' } });
+    expect(await readBodyText(short, 4_096)).toBe('{"statusCode":200}');
+    const long = new Response(new Blob(['a'.repeat(10_000), 'b'.repeat(10_000)]).stream(), {
+      headers: { 'content-length': '20000' },
+    });
+    expect((await readBodyText(long, 4_096)).length).toBeLessThan(20_000);
+  });
 });
 
 describe('errors', () => {
