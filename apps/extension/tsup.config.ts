@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -19,6 +20,37 @@ const UNBUNDLED_PINO_MODULES: Record<string, string> = {
   redaction: throwing('redaction', "pino's redact option is not bundled into the Data Taps extension"),
   multistream: throwing('multistream', 'pino.multistream() is not bundled into the Data Taps extension'),
   caller: `'use strict';\nmodule.exports = function getCallers() {\n  return [];\n};\n`,
+};
+
+/**
+ * pino's dependencies swapped for smaller ones in the bundle. `sonic-boom` (9 KB) is the stream
+ * behind `pino.destination()`, which the extension does not call: its log goes through its own
+ * synchronous destination (src/logger.ts). `safe-stable-stringify` (7.6 KB) is pino's fallback for
+ * fields `JSON.stringify` cannot write; build/safe-stringify.cjs does that job in 50 lines.
+ * `pino-std-serializers` (4.6 KB) serializes errors and http requests; build/std-serializers.cjs
+ * keeps the error serializer's output and a short request/response form.
+ */
+const SUBSTITUTED_PINO_DEPENDENCIES: Record<string, string> = {
+  'sonic-boom': throwing(
+    'SonicBoom',
+    'sonic-boom (pino.destination()) is not bundled into the Data Taps extension: it logs through its own synchronous destination',
+  ),
+  'safe-stable-stringify': readFileSync(new URL('./build/safe-stringify.cjs', import.meta.url), 'utf8'),
+  'pino-std-serializers': readFileSync(new URL('./build/std-serializers.cjs', import.meta.url), 'utf8'),
+};
+
+const substitutedPinoDependencies: Plugin = {
+  name: 'substituted-pino-dependencies',
+  setup(build) {
+    build.onResolve({ filter: /^(?:sonic-boom|safe-stable-stringify|pino-std-serializers)$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]pino[\\/]/.test(args.importer)) return undefined;
+      return { path: args.path, namespace: 'substituted-pino-dependency' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'substituted-pino-dependency' }, (args) => ({
+      contents: SUBSTITUTED_PINO_DEPENDENCIES[args.path],
+      loader: 'js',
+    }));
+  },
 };
 
 function throwing(name: string, message: string): string {
@@ -75,6 +107,55 @@ const lazyTokenSources: Plugin = {
   },
 };
 
+/**
+ * Built-ins the extension does not use before its first flush, loaded on first use instead of at
+ * start: each import of one of them resolves to a module of getters that requires the built-in the
+ * first time one of its exports is read. zlib serves only gzip (off by default), https and its TLS
+ * the first request to an https tap, crypto the first batch id; stream/consumers a response body.
+ * Together they are ~8 ms of a cold start on a 2-core machine (see bench/).
+ */
+const LAZY_BUILTINS = ['node:crypto', 'node:https', 'node:zlib', 'node:stream/consumers'];
+const lazyBuiltins: Plugin = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const filter = new RegExp(`^(?:${LAZY_BUILTINS.join('|')})$`);
+    build.onResolve({ filter }, (args) =>
+      args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : // One stand-in per importing file, with getters for the names that file imports.
+          // (modules are told apart by path: the importer is part of it)
+          { path: `${args.path}?from=${args.importer}`, namespace: 'lazy-builtin' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const [builtin = '', importer = ''] = args.path.split('?from=');
+      const names = namedImports(readFileSync(importer, 'utf8'), builtin);
+      const getters = names.map((name) => `${name}:{get:()=>load().${name}}`);
+      return {
+        contents: `let m;const load=()=>m??=require(${JSON.stringify(builtin)});Object.defineProperties(module.exports,{${getters.join(',')}});`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/** The names a TypeScript source imports from `specifier` (`import { a, b as c } from '...'`). */
+function namedImports(source: string, specifier: string): string[] {
+  const pattern = new RegExp(`import\\s*(type\\s+)?\\{([^}]*)\\}\\s*from\\s*'${specifier}'`, 'g');
+  const names = new Set<string>();
+  for (const match of source.matchAll(pattern)) {
+    if (match[1]) continue;
+    for (const part of (match[2] ?? '').split(',')) {
+      const name = part
+        .trim()
+        .replace(/^type\s+/, '')
+        .split(/\s+as\s+/)[0];
+      if (name && !part.trim().startsWith('type ')) names.add(name);
+    }
+  }
+  if (names.size === 0) throw new Error(`lazy-builtins: no named import of ${specifier} found`);
+  return [...names];
+}
+
 const sinkSources = join(dirname(new URL(import.meta.url).pathname), '../../packages/data-tap-sink/src');
 
 // The extension: one bundled file, every dependency inlined, no code splitting, minified. Function names are not
@@ -89,6 +170,8 @@ const shared: Options = {
   platform: 'node',
   noExternal: [/.*/],
   splitting: false,
+  // tsup's own plugin would mark every `node:` import external before ours see them (lazyBuiltins).
+  removeNodeProtocol: false,
   minify: true,
   keepNames: false,
   sourcemap: false,
@@ -107,7 +190,13 @@ export default defineConfig([
   {
     ...shared,
     entry: { index: 'src/main.ts' },
-    esbuildPlugins: [lazyTokenSources, unbundledPinoModules, workspaceSources],
+    esbuildPlugins: [
+      lazyTokenSources,
+      lazyBuiltins,
+      unbundledPinoModules,
+      substitutedPinoDependencies,
+      workspaceSources,
+    ],
   },
   {
     ...shared,

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createZip } from './zip.mjs';
 
-export const BUNDLE_BUDGET_BYTES = 150 * 1024;
+export const BUNDLE_BUDGET_BYTES = 150_000;
 
 /**
  * Every module specifier the bundle loads (require, import, dynamic import).

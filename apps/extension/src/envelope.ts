@@ -72,7 +72,9 @@ const num = (value: unknown): number | null =>
  * const line = JSON.stringify(envelopes.fromTelemetry({ time, type: 'function', record: 'hello\n' }));
  */
 export function createEnvelopeFactory(context: EnvelopeContext, options: { environmentId?: string } = {}) {
-  const environmentId = options.environmentId ?? randomBytes(6).toString('hex');
+  // Drawn on first use (the first record), not at start: node:crypto then loads after Init.
+  let drawnId = options.environmentId;
+  const environmentId = (): string => (drawnId ??= randomBytes(6).toString('hex'));
   let sequence = 0;
   // Function log lines carry no request id in the text format (and not always in JSON): they belong
   // to the invocation whose platform.start came last (records arrive in order; one invocation at a time).
@@ -93,7 +95,7 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
     },
   ): Envelope => ({
     v: ENVELOPE_VERSION,
-    id: `${environmentId}-${(sequence++).toString(36)}`,
+    id: `${environmentId()}-${(sequence++).toString(36)}`,
     time,
     type,
     functionName: context.functionName,
@@ -114,7 +116,10 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
   });
 
   return {
-    environmentId,
+    /** 12 hex digits drawn once per environment: the first part of every record id. */
+    get environmentId(): string {
+      return environmentId();
+    },
     /** The envelope of one telemetry record. */
     fromTelemetry(raw: RawTelemetryRecord): Envelope {
       const time = typeof raw.time === 'string' ? raw.time : new Date().toISOString();

@@ -229,19 +229,6 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       },
     },
   );
-  try {
-    const recovered = await buffer.open();
-    if (recovered.replayed > 0 || recovered.corruptSegments > 0) {
-      logger.info('found records spooled by an earlier environment; sending them first', { ...recovered });
-    }
-  } catch (error) {
-    // A full or read-only /tmp must not take the function down: memory only, spool writes counted.
-    logger.warn('the spool folder cannot be used: buffering in memory only, what it cannot hold is counted', {
-      spoolDir: config.spoolDir,
-      error: describeError(error),
-    });
-  }
-
   // Receiving: records become envelopes; runtimeDone wakes an end-of-invoke wait.
   const runtimeDone = new Set<string>();
   // Invocations whose platform.report has not arrived yet (at most a few: reports follow their invocation).
@@ -339,6 +326,21 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
       return 1;
     }
   }
+  // The spool is opened (and what an earlier environment left in it replayed) once the subscription
+  // is made: Lambda can send telemetry meanwhile, and records pushed before go behind the replay.
+  try {
+    const recovered = await buffer.open();
+    if (recovered.replayed > 0 || recovered.corruptSegments > 0) {
+      logger.info('found records spooled by an earlier environment; sending them first', { ...recovered });
+    }
+  } catch (error) {
+    // A full or read-only /tmp must not take the function down: memory only, spool writes counted.
+    logger.warn('the spool folder cannot be used: buffering in memory only, what it cannot hold is counted', {
+      spoolDir: config.spoolDir,
+      error: describeError(error),
+    });
+  }
+
   // Whether this invocation's platform records (runtimeDone, report) reach the extension at all.
   const receivesPlatform = subscribed && config.telemetry.types.includes('platform');
   logger.info('shipping to the Data Tap (token hidden)', { tap: new URL(config.tapUrl).host });

@@ -31,8 +31,18 @@ export interface SmallResponse {
   text(): Promise<string>;
 }
 
-// Connections are kept alive between flushes (a new TLS handshake per batch would cost more).
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+// Connections are kept alive between flushes (a new TLS handshake per batch would cost more). Each
+// agent is made on its first request: the bundle loads node:https (and TLS) only then, off the
+// cold start path (see tsup.config.ts).
+const agents: { http?: HttpAgent; https?: HttpsAgent } = {};
+function agentFor(secure: boolean): HttpAgent {
+  if (secure) {
+    agents.https ??= new HttpsAgent({ keepAlive: true });
+    return agents.https;
+  }
+  agents.http ??= new HttpAgent({ keepAlive: true });
+  return agents.http;
+}
 
 function responseOf(res: IncomingMessage): SmallResponse {
   const chunks = res[Symbol.asyncIterator]();
@@ -95,7 +105,7 @@ export function httpRequest(url: string | URL, init: SmallRequestInit = {}): Pro
       {
         method: init.method ?? 'GET',
         headers,
-        agent: secure ? agents.https : agents.http,
+        agent: agentFor(secure),
         ...(init.signal ? { signal: init.signal } : {}),
       },
       (res) => resolve(responseOf(res)),

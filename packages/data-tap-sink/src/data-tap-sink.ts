@@ -1,5 +1,4 @@
 import type { Buffer } from 'node:buffer';
-import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { createBatchEncoder, type EncodedBatch } from './batch-encoder.js';
@@ -121,7 +120,11 @@ type BodyOutcome =
   /** This body and every following one are not sent. */
   | { readonly kind: 'stop'; readonly error: Error };
 
-const gzipAsync = promisify(gzipCallback);
+/** gzip as a promise (zlib is touched only when a body is compressed: bundles can load it lazily). */
+const gzipAsync = (body: Buffer, options: { level: number }): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    gzipCallback(body, options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
 
 /** A token the tap refused is not sent again for this long, unless the provider gives another one. */
 export const REFUSED_TOKEN_PROBE_MS = 60_000;

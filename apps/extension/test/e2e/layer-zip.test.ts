@@ -70,7 +70,7 @@ describe('the layer zip', () => {
     expect(statSync(join(layerDir, LAUNCHER)).mode & 0o777).toBe(0o755);
     const bundle = readFileSync(join(layerDir, 'data-taps-lambda-extension/index.cjs'), 'utf8');
     const required = findSpecifiers(bundle);
-    expect(required).toContain('http');
+    expect(required).toContain('node:http');
     // The token sources that renew tokens are separate files, required only when configured.
     expect(required.filter((name) => !isBuiltin(name)).sort()).toEqual([
       './token-aws.cjs',

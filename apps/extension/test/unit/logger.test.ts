@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, isOwnLogLine } from '../../src/logger.js';
+import { createLogger, createSyncDestination, isOwnLogLine, type WriteSync } from '../../src/logger.js';
 
 describe('createLogger', () => {
   it('writes JSON lines synchronously, with the self marker, the level label and the fields', () => {
@@ -35,6 +35,50 @@ describe('createLogger', () => {
     createLogger('warn', { fd }).logger.info('hidden');
     closeSync(fd);
     expect(readFileSync(file, 'utf8')).toBe('');
+  });
+});
+
+describe('createSyncDestination', () => {
+  const errno = (code: string) => Object.assign(new Error(code), { code });
+
+  it('writes a line whole, across partial writes and a full pipe', () => {
+    const written: string[] = [];
+    let calls = 0;
+    const write: WriteSync = (_fd, buffer, offset) => {
+      calls += 1;
+      if (calls === 2) throw errno('EAGAIN');
+      const end = Math.min(buffer.length, offset + 4);
+      written.push(Buffer.from(buffer.subarray(offset, end)).toString());
+      return end - offset;
+    };
+    expect(createSyncDestination(1, write).write('{"a":"é"}\n')).toBe(true);
+    expect(written.join('')).toBe('{"a":"é"}\n');
+    expect(calls).toBeGreaterThan(3);
+  });
+
+  it('drops a line on a closed descriptor or a pipe that stays full, without throwing', () => {
+    expect(
+      createSyncDestination(1, () => {
+        throw errno('EPIPE');
+      }).write('x\n'),
+    ).toBe(false);
+    let tries = 0;
+    const full: WriteSync = () => {
+      tries += 1;
+      throw errno('EAGAIN');
+    };
+    const started = Date.now();
+    expect(createSyncDestination(1, full).write('x\n')).toBe(false);
+    expect(tries).toBeGreaterThan(100);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('is what the logger writes through, on a real descriptor', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'logger-')), 'log');
+    const fd = openSync(file, 'w');
+    createSyncDestination(fd).write('line\n');
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe('line\n');
   });
 });
 
