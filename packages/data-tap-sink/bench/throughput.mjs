@@ -38,6 +38,7 @@ function makeLine(index, pad) {
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+const ACCEPTED = Buffer.from('{"statusCode":200,"message":"Accepted"}');
 let connections = 0;
 let bytesReceived = 0;
 const server = createServer((request, response) => {
@@ -45,8 +46,9 @@ const server = createServer((request, response) => {
     bytesReceived += chunk.length;
   });
   request.on('end', () => {
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end('{"statusCode":200,"message":"Accepted"}');
+    // A Function URL answers with a Content-Length (it buffers the response), not chunked.
+    response.writeHead(200, { 'content-type': 'application/json', 'content-length': ACCEPTED.length });
+    response.end(ACCEPTED);
   });
 });
 server.on('connection', () => {
