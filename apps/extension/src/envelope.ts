@@ -4,7 +4,7 @@
  * has one JSON type across all records (or is null), and the original record is kept losslessly as a
  * JSON string in `record`.
  */
-import { randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { parseLogLine } from './log-line.js';
 
 /** Envelope format version, in the `v` column. */
@@ -178,3 +178,26 @@ export function createEnvelopeFactory(context: EnvelopeContext, options: { envir
 
 /** The factory's type. */
 export type EnvelopeFactory = ReturnType<typeof createEnvelopeFactory>;
+
+/** How every envelope line of this version starts (`v`, then `id`: the object's first keys). */
+const ID_PREFIX = `{"v":${ENVELOPE_VERSION},"id":"`;
+
+/**
+ * The batch id of envelope lines (the Data Tap sink's `SendBatch.id`): a digest of their record ids.
+ * A record id belongs to one record only, so the list names exactly these lines in this order, and
+ * digesting ~20 bytes per record costs a small fraction of hashing the lines (~2 ms per 3.5 MB).
+ * `undefined` when a line is not an envelope of this version (one spooled by another version of
+ * the extension): the sink then derives the id from the body.
+ * @example
+ * sink.send({ lines, id: batchIdOfEnvelopeLines(lines) }, { deadline });
+ */
+export function batchIdOfEnvelopeLines(lines: readonly string[]): string | undefined {
+  const start = ID_PREFIX.length;
+  let ids = '';
+  for (const line of lines) {
+    const end = line.startsWith(ID_PREFIX) ? line.indexOf('"', start) : -1;
+    if (end < 0) return undefined;
+    ids += `${line.slice(start, end)}\n`;
+  }
+  return hash('sha256', ids, 'hex').slice(0, 32);
+}

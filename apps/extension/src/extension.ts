@@ -20,7 +20,7 @@ import {
 } from '@data-taps/telemetry-receiver';
 import { type Config, type LoadedConfig, loadConfig } from './config.js';
 import { createCounters } from './counters.js';
-import { createEnvelopeFactory, type Envelope } from './envelope.js';
+import { batchIdOfEnvelopeLines, createEnvelopeFactory, type Envelope } from './envelope.js';
 import { createFlushPlanner } from './flush-planner.js';
 import { httpRequest } from './http-request.js';
 import { createLogger, isOwnLogLine, type Logger } from './logger.js';
@@ -205,7 +205,14 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
             : 0,
       logger,
       flush: async (batch) => {
-        const result = await sink.send(batch, { deadline: sendDeadline() });
+        // The batch id is a digest of the record ids (no hash of the bytes sent).
+        const id = batchIdOfEnvelopeLines(batch.lines);
+        const result = await sink.send(
+          id === undefined ? { lines: batch.lines } : { lines: batch.lines, id },
+          {
+            deadline: sendDeadline(),
+          },
+        );
         counters.add({ sent: result.delivered, requests: result.requests, retries: result.retries });
         if (result.error) {
           tapHealthy = false;

@@ -54,3 +54,26 @@ export function batchIdOf(body: Buffer): string {
   // for the small bodies a busy function sends many of.
   return hash('sha256', body, 'hex').slice(0, 32);
 }
+
+/** What a caller-given batch id may be: 1 to 128 visible ASCII characters, no spaces. */
+const CALLER_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** True when `id` can be sent as a caller-given batch id (see `SendBatch.id`). */
+export function isValidBatchId(id: unknown): id is string {
+  return typeof id === 'string' && CALLER_ID.test(id);
+}
+
+/**
+ * The id of the body holding lines `[start, end)` of a batch of `count` lines whose caller gave it
+ * `batchId`: the batch id itself for a body of the whole batch, else the id and the line range, so
+ * that bodies (and the halves of a body split after a 413) have ids of their own, the same on retry.
+ *
+ * @example
+ * ```ts
+ * bodyIdOf('b7', 0, 10, 10); // 'b7'
+ * bodyIdOf('b7', 0, 5, 10); // 'b7:0-5'
+ * ```
+ */
+export function bodyIdOf(batchId: string, start: number, end: number, count: number): string {
+  return start === 0 && end === count ? batchId : `${batchId}:${start}-${end}`;
+}

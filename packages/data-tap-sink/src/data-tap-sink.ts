@@ -2,7 +2,7 @@ import type { Buffer } from 'node:buffer';
 import { gzip as gzipCallback } from 'node:zlib';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { createBatchEncoder, type EncodedBatch } from './batch-encoder.js';
-import { type BodyPlanItem, batchIdOf, planBodies } from './body.js';
+import { type BodyPlanItem, batchIdOf, bodyIdOf, isValidBatchId, planBodies } from './body.js';
 import { type BreakerState, type CircuitBreaker, createCircuitBreaker } from './circuit-breaker.js';
 import {
   CircuitOpenError,
@@ -220,6 +220,8 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
    * fails the same way is logged at debug, so a tap that stays down (or a token that stays refused,
    * already told by its own error line) does not bring a warning per send.
    */
+  // A caller's bad batch ids are said once; the content-derived id is used instead.
+  let warnedBadBatchId = false;
   let unsentKind: string | undefined;
 
   /** The one log line of a refusal: status, the token's expiry, that nothing is lost, what to do. */
@@ -266,8 +268,9 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     sendOptions: SendOptions,
     tally: { requests: number; retries: number },
     breaker: CircuitBreaker,
+    givenId: string | undefined,
   ): Promise<BodyOutcome> {
-    const batchId = batchIdOf(raw);
+    const batchId = givenId ?? batchIdOf(raw);
     const payload: Buffer = config.gzip ? await gzipAsync(raw, { level: config.gzipLevel }) : raw;
     const lineCount = item.end - item.start;
     let lastError: Error | undefined;
@@ -527,6 +530,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     encoded: EncodedBatch,
     sendOptions: SendOptions,
     breaker: CircuitBreaker,
+    batchId: string | undefined,
   ): Promise<SendResult> {
     const tally = { requests: 0, retries: 0 };
     const sizes = encoded.sizes;
@@ -555,7 +559,14 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         giveUp(item);
         continue;
       }
-      const outcome = await sendBody(encoded.body(item.start, item.end), item, sendOptions, tally, breaker);
+      const outcome = await sendBody(
+        encoded.body(item.start, item.end),
+        item,
+        sendOptions,
+        tally,
+        breaker,
+        batchId === undefined ? undefined : bodyIdOf(batchId, item.start, item.end, lines.length),
+      );
       if (outcome.kind === 'delivered') {
         delivered += item.end - item.start;
       } else if (outcome.kind === 'split') {
@@ -614,8 +625,21 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       };
     }
     if (lines.length === 0) return { delivered: 0, unsent: [], requests: 0, retries: 0 };
+    let batchId: string | undefined;
+    if (batch.id !== undefined) {
+      if (isValidBatchId(batch.id)) batchId = batch.id;
+      else if (!warnedBadBatchId) {
+        warnedBadBatchId = true;
+        logger.warn(
+          'batch id ignored: it must be 1 to 128 visible ASCII characters; ids come from the content',
+          {
+            length: String(batch.id).length,
+          },
+        );
+      }
+    }
     const encoded = encoder.encode(lines);
-    const task = run(lines, encoded, sendOptions, breaker);
+    const task = run(lines, encoded, sendOptions, breaker, batchId);
     inFlight.add(task);
     try {
       return await task;

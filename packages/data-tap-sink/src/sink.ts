@@ -1,13 +1,20 @@
 /**
- * What a sink is given: NDJSON lines (one JSON object text each, without the trailing newline).
+ * What a sink is given: NDJSON lines (one JSON object text each, without the trailing newline), and
+ * optionally the batch's id.
+ *
+ * `id` is for a caller that knows its records' identities (such as a digest of their record ids):
+ * it must name these lines in this order and nothing else, so that a retry carries it again and
+ * different lines never do. 1 to 128 visible ASCII characters (no spaces). Without it, a sink that
+ * needs an id derives one from the content (the Data Tap sink: the SHA-256 of each body).
  *
  * @example
  * ```ts
- * const batch: SendBatch = { lines: ['{"id":"a1","msg":"hello"}'] };
+ * const batch: SendBatch = { lines: ['{"id":"a1","msg":"hello"}'], id: 'a1' };
  * ```
  */
 export interface SendBatch {
   readonly lines: readonly string[];
+  readonly id?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEnvelopeFactory, type Envelope } from '../../src/envelope.js';
+import { batchIdOfEnvelopeLines, createEnvelopeFactory, type Envelope } from '../../src/envelope.js';
 
 const context = {
   functionName: 'orders',
@@ -170,5 +170,27 @@ describe('createEnvelopeFactory', () => {
       record: '{"a":1}',
       recordFormat: 'json',
     });
+  });
+});
+
+describe('batchIdOfEnvelopeLines', () => {
+  const factory = createEnvelopeFactory(context, { environmentId: 'env9' });
+  const lines = Array.from({ length: 4 }, (_, n) =>
+    JSON.stringify(
+      factory.fromTelemetry({ time: '2024-01-01T00:00:00.000Z', type: 'function', record: `line ${n}\n` }),
+    ),
+  );
+
+  it('names the lines by their record ids: the same for the same lines, another for others or another order', () => {
+    const id = batchIdOfEnvelopeLines(lines);
+    expect(id).toMatch(/^[0-9a-f]{32}$/);
+    expect(batchIdOfEnvelopeLines([...lines])).toBe(id);
+    expect(batchIdOfEnvelopeLines(lines.slice(0, 3))).not.toBe(id);
+    expect(batchIdOfEnvelopeLines([lines[1], lines[0], lines[2], lines[3]] as string[])).not.toBe(id);
+  });
+
+  it('gives no id when a line is not an envelope of this version', () => {
+    expect(batchIdOfEnvelopeLines([...lines, '{"v":0,"id":"old-1"}'])).toBeUndefined();
+    expect(batchIdOfEnvelopeLines(['{"v":1,"id":'])).toBeUndefined();
   });
 });

@@ -222,6 +222,55 @@ describe('createDataTapSink: retries', () => {
   });
 });
 
+describe('createDataTapSink: caller-given batch ids', () => {
+  it('sends the id a caller gives instead of hashing the body, the same on a retry', async () => {
+    const lines = envelopeLines(3);
+    const seen = tapReplies([[503], ACCEPTED]);
+    const { sink, deadline } = makeSink();
+
+    const result = await sink.send({ lines, id: 'env1-0~2' }, { deadline: deadline() });
+
+    expect(result).toMatchObject({ delivered: 3, requests: 2, retries: 1 });
+    expect(seen.map((request) => request.headers['x-bd-batch-id'])).toEqual(['env1-0~2', 'env1-0~2']);
+  });
+
+  it('gives each body, and each half of a body split after a 413, the id with its line range', async () => {
+    const lines = envelopeLines(4);
+    const seen = tapReplies([[413, { statusCode: 413 }], ACCEPTED, ACCEPTED]);
+    const { sink, deadline } = makeSink();
+    await sink.send({ lines, id: 'b7' }, { deadline: deadline() });
+    expect(seen.map((request) => request.headers['x-bd-batch-id'])).toEqual(['b7', 'b7:0-2', 'b7:2-4']);
+
+    // A batch larger than maxBodyBytes goes in several bodies: contiguous line ranges.
+    const split = tapReplies([ACCEPTED, ACCEPTED]);
+    const small = makeSink({ maxBodyBytes: 1024 });
+    await small.sink.send({ lines, id: 'b8' }, { deadline: small.deadline() });
+    const ids = split.map((request) => request.headers['x-bd-batch-id']);
+    expect(ids).toHaveLength(2);
+    const cut = Number(/^b8:0-(\d+)$/.exec(String(ids[0]))?.[1]);
+    expect(cut).toBeGreaterThan(0);
+    expect(ids[1]).toBe(`b8:${cut}-4`);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['with a space', 'a b'],
+    ['too long', 'x'.repeat(129)],
+    ['not ASCII', 'é'],
+  ])('ignores an id that is %s, says so once and uses the content-derived id', async (_case, id) => {
+    const lines = ['{"id":"a"}'];
+    const seen = tapReplies([ACCEPTED, ACCEPTED]);
+    const { sink, deadline, state } = makeSink();
+    await sink.send({ lines, id }, { deadline: deadline() });
+    await sink.send({ lines, id }, { deadline: deadline() });
+    expect(seen.map((request) => request.headers['x-bd-batch-id'])).toEqual([
+      expectedBatchId('{"id":"a"}\n'),
+      expectedBatchId('{"id":"a"}\n'),
+    ]);
+    expect(state.logs.filter((log) => log.message.startsWith('batch id ignored'))).toHaveLength(1);
+  });
+});
+
 describe('createDataTapSink: 413', () => {
   it('splits the body in two and sends the halves, each with its own stable id', async () => {
     const lines = envelopeLines(4);
