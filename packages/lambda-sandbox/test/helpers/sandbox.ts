@@ -4,9 +4,14 @@ import { functionDir, makeLayer, tempFile } from './layer.js';
 
 export type ExtOutput = { ext: string; kind: string; data: Record<string, unknown> };
 
+/**
+ * The lines the fixture extensions wrote so far. Only complete lines: an extension may be writing
+ * the next one while a test polls (a half-written line is read on the next poll).
+ */
 export async function readOutput(file: string): Promise<ExtOutput[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  return complete
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as ExtOutput);
