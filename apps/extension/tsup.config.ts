@@ -39,34 +39,33 @@ const SUBSTITUTED_PINO_DEPENDENCIES: Record<string, string> = {
   'pino-std-serializers': readFileSync(new URL('./build/std-serializers.cjs', import.meta.url), 'utf8'),
 };
 
-const substitutedPinoDependencies: Plugin = {
-  name: 'substituted-pino-dependencies',
-  setup(build) {
-    build.onResolve({ filter: /^(?:sonic-boom|safe-stable-stringify|pino-std-serializers)$/ }, (args) => {
-      if (!/[\\/]node_modules[\\/]pino[\\/]/.test(args.importer)) return undefined;
-      return { path: args.path, namespace: 'substituted-pino-dependency' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'substituted-pino-dependency' }, (args) => ({
-      contents: SUBSTITUTED_PINO_DEPENDENCIES[args.path],
-      loader: 'js',
-    }));
-  },
-};
-
 function throwing(name: string, message: string): string {
   return `'use strict';\nmodule.exports = function ${name}() {\n  throw new Error(${JSON.stringify(message)});\n};\n`;
 }
 
-const unbundledPinoModules: Plugin = {
-  name: 'unbundled-pino-modules',
+/** Both kinds of pino stand-in, by module name. */
+const PINO_STAND_INS: Record<string, string> = {
+  ...UNBUNDLED_PINO_MODULES,
+  ...SUBSTITUTED_PINO_DEPENDENCIES,
+};
+
+/** Resolves pino's own modules and dependencies listed above to their stand-ins (only for pino). */
+const pinoStandIns: Plugin = {
+  name: 'pino-stand-ins',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(?:lib\/)?(?:transport|redaction|multistream|caller)$/ }, (args) => {
-      if (!/[\\/]node_modules[\\/]pino[\\/]/.test(args.importer)) return undefined;
-      const name = args.path.slice(args.path.lastIndexOf('/') + 1);
-      return { path: name, namespace: 'unbundled-pino-module' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'unbundled-pino-module' }, (args) => ({
-      contents: UNBUNDLED_PINO_MODULES[args.path],
+    build.onResolve(
+      {
+        filter:
+          /^(?:\.\/(?:lib\/)?(?:transport|redaction|multistream|caller)|sonic-boom|safe-stable-stringify|pino-std-serializers)$/,
+      },
+      (args) => {
+        if (!/[\\/]node_modules[\\/]pino[\\/]/.test(args.importer)) return undefined;
+        const name = args.path.slice(args.path.lastIndexOf('/') + 1);
+        return { path: name, namespace: 'pino-stand-in' };
+      },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'pino-stand-in' }, (args) => ({
+      contents: PINO_STAND_INS[args.path],
       loader: 'js',
     }));
   },
@@ -190,13 +189,7 @@ export default defineConfig([
   {
     ...shared,
     entry: { index: 'src/main.ts' },
-    esbuildPlugins: [
-      lazyTokenSources,
-      lazyBuiltins,
-      unbundledPinoModules,
-      substitutedPinoDependencies,
-      workspaceSources,
-    ],
+    esbuildPlugins: [lazyTokenSources, lazyBuiltins, pinoStandIns, workspaceSources],
   },
   {
     ...shared,

@@ -9,20 +9,14 @@
 function err(error, seen = new Set()) {
   if (!(error instanceof Error)) return error;
   seen.add(error);
+  // An error inside this one (a field or its cause): serialized too, once per chain.
+  const nested = (value) =>
+    value instanceof Error ? (seen.has(value) ? '[Circular]' : err(value, seen)) : value;
   const out = { type: error.constructor?.name ?? 'Error', message: error.message, stack: error.stack };
   for (const key of Object.keys(error)) {
-    const value = error[key];
-    if (key === 'cause' || key === 'errors') continue;
-    out[key] = value instanceof Error ? (seen.has(value) ? '[Circular]' : err(value, seen)) : value;
+    if (key !== 'cause' && key !== 'errors') out[key] = nested(error[key]);
   }
-  if (error.cause !== undefined) {
-    out.cause =
-      error.cause instanceof Error
-        ? seen.has(error.cause)
-          ? '[Circular]'
-          : err(error.cause, seen)
-        : error.cause;
-  }
+  if (error.cause !== undefined) out.cause = nested(error.cause);
   if (Array.isArray(error.errors)) out.aggregateErrors = error.errors.map((e) => err(e, seen));
   return out;
 }
