@@ -215,13 +215,13 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
 
   /** The token the tap refused last, while the provider has no other one. */
   let refused: { token: string; statusCode: number; at: number } | undefined;
+  /** A caller's bad batch ids are said once; the content-derived id is used instead. */
+  let warnedBadBatchId = false;
   /**
    * The kind of failure ({@link failureKind}) that left the last send's lines unsent: a send that
    * fails the same way is logged at debug, so a tap that stays down (or a token that stays refused,
    * already told by its own error line) does not bring a warning per send.
    */
-  // A caller's bad batch ids are said once; the content-derived id is used instead.
-  let warnedBadBatchId = false;
   let unsentKind: string | undefined;
 
   /** The one log line of a refusal: status, the token's expiry, that nothing is lost, what to do. */
