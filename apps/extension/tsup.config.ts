@@ -35,6 +35,11 @@ const SUBSTITUTED_PINO_DEPENDENCIES: Record<string, string> = {
     'SonicBoom',
     'sonic-boom (pino.destination()) is not bundled into the Data Taps extension: it logs through its own synchronous destination',
   ),
+  // Registers sonic-boom streams for a flush at exit: with sonic-boom gone, never called.
+  'on-exit-leak-free': throwing(
+    'onExit',
+    'on-exit-leak-free (sonic-boom flushing at exit) is not bundled into the Data Taps extension',
+  ),
   'safe-stable-stringify': readFileSync(new URL('./build/safe-stringify.cjs', import.meta.url), 'utf8'),
   'pino-std-serializers': readFileSync(new URL('./build/std-serializers.cjs', import.meta.url), 'utf8'),
 };
@@ -56,7 +61,7 @@ const pinoStandIns: Plugin = {
     build.onResolve(
       {
         filter:
-          /^(?:\.\/(?:lib\/)?(?:transport|redaction|multistream|caller)|sonic-boom|safe-stable-stringify|pino-std-serializers)$/,
+          /^(?:\.\/(?:lib\/)?(?:transport|redaction|multistream|caller)|sonic-boom|on-exit-leak-free|safe-stable-stringify|pino-std-serializers)$/,
       },
       (args) => {
         if (!/[\\/]node_modules[\\/]pino[\\/]/.test(args.importer)) return undefined;
@@ -67,6 +72,28 @@ const pinoStandIns: Plugin = {
     build.onLoad({ filter: /.*/, namespace: 'pino-stand-in' }, (args) => ({
       contents: PINO_STAND_INS[args.path],
       loader: 'js',
+    }));
+  },
+};
+
+/**
+ * pino, loaded on first use: src/logger.ts builds its pino logger for the first line it writes, and
+ * with this stand-in the bundle evaluates pino's modules then too, not at start (~5 ms of a cold
+ * start that logs nothing before it subscribed). The stand-in is a function that forwards to pino
+ * (logger.ts calls nothing else of it).
+ */
+const lazyPino: Plugin = {
+  name: 'lazy-pino',
+  setup(build) {
+    build.onResolve({ filter: /^pino$/ }, (args) =>
+      args.namespace === 'lazy-pino' || !/[\\/]src[\\/]logger\.ts$/.test(args.importer)
+        ? undefined
+        : { path: 'pino', namespace: 'lazy-pino' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-pino' }, () => ({
+      contents: `let m;const load=()=>m??=require('pino');module.exports=function pino(...args){return load()(...args)};`,
+      loader: 'js',
+      resolveDir: join(dirname(new URL(import.meta.url).pathname), 'src'),
     }));
   },
 };
@@ -189,7 +216,7 @@ export default defineConfig([
   {
     ...shared,
     entry: { index: 'src/main.ts' },
-    esbuildPlugins: [lazyTokenSources, lazyBuiltins, pinoStandIns, workspaceSources],
+    esbuildPlugins: [lazyTokenSources, lazyBuiltins, lazyPino, pinoStandIns, workspaceSources],
   },
   {
     ...shared,

@@ -3,6 +3,7 @@
  * Only this file (and the entry) reads the environment; everything else receives a `Config`.
  */
 import * as z from 'zod/mini';
+import { once } from './once.js';
 import { loadTokenConfig, type TokenConfig } from './token-config.js';
 
 /** Telemetry API schema versions the extension can subscribe with. */
@@ -58,22 +59,27 @@ export interface Config {
   };
 }
 
-/** One environment variable: how it is read, its default, and the accepted range in words. */
+/**
+ * One environment variable: how it is read, its default, and the accepted range in words. The schema
+ * is built the first time a value is read (a variable left unset costs no zod schema at cold start).
+ */
 interface Variable<T> {
-  schema: z.ZodMiniType<T>;
+  schema: () => z.ZodMiniType<T>;
   range: string;
   default?: T;
   secret?: boolean;
 }
 
 const intVar = (min: number, max: number, def?: number, except?: number): Variable<number> => ({
-  schema: z.pipe(
-    z.pipe(z.string().check(z.regex(/^\s*\d+\s*$/)), z.transform(Number)),
-    z.number().check(
-      z.int(),
-      z.minimum(min),
-      z.maximum(max),
-      z.refine((n) => n !== except),
+  schema: once(() =>
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\s*\d+\s*$/)), z.transform(Number)),
+      z.number().check(
+        z.int(),
+        z.minimum(min),
+        z.maximum(max),
+        z.refine((n) => n !== except),
+      ),
     ),
   ),
   range: `an integer from ${min} to ${max}${except === undefined ? '' : ` other than ${except}`}`,
@@ -84,28 +90,30 @@ const enumVar = <const T extends readonly [string, ...string[]]>(
   values: T,
   def: T[number],
 ): Variable<T[number]> => ({
-  schema: z.enum(values),
+  schema: once(() => z.enum(values)),
   range: `one of ${values.join(', ')}`,
   default: def,
 });
 
 const boolVar = (def: boolean): Variable<boolean> => ({
-  schema: z.pipe(
+  schema: once(() =>
     z.pipe(
       z.pipe(
-        z.string(),
-        z.transform((s: string) => s.trim().toLowerCase()),
+        z.pipe(
+          z.string(),
+          z.transform((s: string) => s.trim().toLowerCase()),
+        ),
+        z.enum(['true', 'false', '1', '0', 'yes', 'no']),
       ),
-      z.enum(['true', 'false', '1', '0', 'yes', 'no']),
+      z.transform((s) => s === 'true' || s === '1' || s === 'yes'),
     ),
-    z.transform((s) => s === 'true' || s === '1' || s === 'yes'),
   ),
   range: 'true or false',
   default: def,
 });
 
 const stringVar = (pattern: RegExp, range: string, def?: string, secret = false): Variable<string> => ({
-  schema: z.string().check(z.regex(pattern)),
+  schema: once(() => z.string().check(z.regex(pattern))),
   range,
   ...(def === undefined ? {} : { default: def }),
   secret,
@@ -115,34 +123,38 @@ const isLoopbackHost = (host: string) =>
   host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 
 const urlVar: Variable<string> = {
-  schema: z.string().check(
-    z.refine((value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-      } catch {
-        return false;
-      }
-    }),
+  schema: once(() =>
+    z.string().check(
+      z.refine((value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+        } catch {
+          return false;
+        }
+      }),
+    ),
   ),
   range: 'an https:// URL (http:// only for a loopback host)',
 };
 
 const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
-  schema: z.pipe(
+  schema: once(() =>
     z.pipe(
       z.pipe(
-        z.string(),
-        z.transform((s: string) =>
-          s
-            .split(',')
-            .map((t) => t.trim())
-            .filter(Boolean),
+        z.pipe(
+          z.string(),
+          z.transform((s: string) =>
+            s
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+          ),
         ),
+        z.array(z.enum(TELEMETRY_TYPES)).check(z.minLength(1)),
       ),
-      z.array(z.enum(TELEMETRY_TYPES)).check(z.minLength(1)),
+      z.transform((types) => [...new Set(types)]),
     ),
-    z.transform((types) => [...new Set(types)]),
   ),
   range: `a comma-separated, non-empty subset of ${TELEMETRY_TYPES.join(', ')}`,
   default: [...TELEMETRY_TYPES],
@@ -214,7 +226,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
       else errors.push(`${name} is not set: it must be ${variable.range}`);
       continue;
     }
-    const parsed = variable.schema.safeParse(raw);
+    const parsed = variable.schema().safeParse(raw);
     if (parsed.success) values[name] = parsed.data;
     else {
       const shown = variable.secret ? '(value hidden)' : `=${show(raw)}`;

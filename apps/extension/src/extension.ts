@@ -1,30 +1,30 @@
 /**
- * The extension: composes the four libraries through the Lambda lifecycle.
+ * The extension's lifecycle: composes the libraries through the Lambda lifecycle.
  *
- *   register -> start the telemetry listener -> subscribe -> loop on next:
- *     INVOKE   -> plan the flush (see flush-planner.ts), then next again
+ *   register + start the telemetry listener -> subscribe -> first next -> build the pipeline ->
+ *   loop on events:
+ *     INVOKE   -> the pipeline plans the flush (see flush-planner.ts), then next again
  *     SHUTDOWN -> let the last records arrive, drain before the deadline, spool the rest, exit
  *
- * Telemetry records become envelopes (envelope.ts) pushed into the buffer; the buffer cuts batches
- * of NDJSON lines and hands them to the Data Tap sink; lines the sink could not deliver go back to
- * the buffer (and to the /tmp spool past its memory bound or at shutdown). Nothing here logs per
- * record, and the extension's own log lines are kept out of the tap.
+ * Only what registration and the subscription need runs before them (the config, the Extensions
+ * API client, the listener). The shipping pipeline (pipeline.ts: envelopes, buffer, sink, token) is
+ * built once the first `next` is out, while Lambda finishes the Init; records the listener receives
+ * before it is ready are handed over in order. Nothing here logs per record, and the extension's own
+ * log lines are kept out of the tap.
  */
-import { createDataTapSink, type DataTapSink, failureKind, type TokenEvent } from '@data-taps/data-tap-sink';
 import { createExtensionsClient, type ExtensionsClient } from '@data-taps/extensions-api';
-import { createTelemetryBuffer, type TelemetryBuffer } from '@data-taps/telemetry-buffer';
 import {
   createTelemetryListener,
   subscribeTelemetry,
   type TelemetryRecord,
 } from '@data-taps/telemetry-receiver';
 import { type Config, type LoadedConfig, loadConfig } from './config.js';
-import { createCounters } from './counters.js';
-import { batchIdOfEnvelopeLines, createEnvelopeFactory, type Envelope } from './envelope.js';
-import { createFlushPlanner } from './flush-planner.js';
+import { describeError } from './describe-error.js';
 import { httpRequest } from './http-request.js';
-import { createLogger, isOwnLogLine, type Logger } from './logger.js';
-import { createTokenProvider } from './token-provider.js';
+import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
+import { createPipeline, type Pipeline } from './pipeline.js';
+
+export { describeError } from './describe-error.js';
 
 /** What the entry gives the extension. */
 export interface RunOptions {
@@ -39,22 +39,6 @@ export interface RunOptions {
 }
 
 /**
- * Time kept, at SHUTDOWN, for the drain after waiting for the last invocation's records: Lambda may
- * hold them up to the Telemetry API's `timeoutMs` after the thaw, so the wait is that plus a grace,
- * cut short so that this much is left before the deadline.
- */
-export const SHUTDOWN_DRAIN_RESERVE_MS = 300;
-/** Time kept before an invocation's deadline by the end-of-invoke wait and flush, so a slow tap never times it out. */
-export const INVOKE_DEADLINE_MARGIN_MS = 500;
-/** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
-export const STATS_INTERVAL_MS = 60_000;
-
-/** `Name: message` of an error (or the text of anything thrown), for one log field. */
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/**
  * Runs the extension until SHUTDOWN (or a fatal Extensions API error). Resolves with the exit code.
  * @example
  * process.exitCode = await runExtension({ env: process.env });
@@ -62,29 +46,38 @@ export function describeError(error: unknown): string {
 export async function runExtension(options: RunOptions): Promise<number> {
   const loaded: LoadedConfig = loadConfig(options.env);
   const level = loaded.ok ? loaded.config.logLevel : (loaded.lifecycle?.logLevel ?? 'info');
-  const { logger } = createLogger(level, options.logFd === undefined ? {} : { fd: options.logFd });
-  if (!loaded.ok) {
-    for (const line of loaded.errors) logger.error(`invalid configuration: ${line}`);
-    if (!loaded.lifecycle) {
-      logger.error(
-        'cannot register with the Extensions API without a valid AWS_LAMBDA_RUNTIME_API and EXTENSION_NAME',
-      );
-      return 1;
+  // Info lines are held until the extension registered and subscribed (see createLogger).
+  const { logger } = createLogger(level, {
+    hold: true,
+    ...(options.logFd === undefined ? {} : { fd: options.logFd }),
+  });
+  try {
+    if (!loaded.ok) {
+      for (const line of loaded.errors) logger.error(`invalid configuration: ${line}`);
+      if (!loaded.lifecycle) {
+        logger.error(
+          'cannot register with the Extensions API without a valid AWS_LAMBDA_RUNTIME_API and EXTENSION_NAME',
+        );
+        return 1;
+      }
+      return await runWithoutShipping(loaded.lifecycle, loaded.errors, logger, options);
     }
-    return runWithoutShipping(loaded.lifecycle, loaded.errors, logger, options);
+    return await runShipping(loaded.config, logger, options);
+  } finally {
+    logger.release();
   }
-  return runShipping(loaded.config, logger, options);
 }
 
 /** A misconfigured extension stays registered and out of the way, or (strict) fails the Init. */
 async function runWithoutShipping(
   lifecycle: { runtimeApi: string; extensionName: string; strict: boolean },
   errors: string[],
-  logger: Logger,
+  logger: ExtensionLogger,
   options: RunOptions,
 ): Promise<number> {
   const signal = options.signal;
   const { client } = await register(lifecycle, logger, options.executableName, {});
+  logger.release();
   if (lifecycle.strict) {
     logger.error('DATA_TAPS_STRICT is set: reporting the invalid configuration as an Init error');
     await client.initError('Extension.ConfigInvalid', {
@@ -137,158 +130,32 @@ async function nextOrStop(client: ExtensionsClient, signal: AbortSignal | undefi
   }
 }
 
-async function runShipping(config: Config, logger: Logger, options: RunOptions): Promise<number> {
+async function runShipping(config: Config, logger: ExtensionLogger, options: RunOptions): Promise<number> {
   const now = options.now ?? Date.now;
-  const counters = createCounters();
-  const envelopes = createEnvelopeFactory(config.context);
-  const planner = createFlushPlanner(
-    {
-      strategy: config.flushStrategy,
-      idleThresholdMs: config.idleThresholdMs,
-      telemetryTimeoutMs: config.telemetry.timeoutMs,
-    },
-    { now },
-  );
-
-  // Registration, the spool and the listener do not depend on each other: Init does them at once.
+  // Registration and the listener do not depend on each other: Init does them at once.
   const registering = register(config, logger, options.executableName, {
     acceptFeatures: ['accountId'],
   });
   registering.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
-  // Sending: the sink, and the deadline each batch gets (short per invocation, the hard one at shutdown).
-  let sendDeadline = () => now() + 2 * config.requestTimeoutMs;
-  let tapHealthy = true;
-  let lastFailureKind = '';
-  // The token: fixed, or renewed in the background before it expires (never logged). Its events
-  // (expiring, expired, refused, refresh failed) become records of their own, so users see them.
-  const tokenEvents: TokenEvent[] = [];
-  const tokens = await createTokenProvider(config.tokens, {
-    logger,
-    onEvent: (event) => {
-      if (event.kind !== 'obtained') tokenEvents.push(event);
-    },
-  });
-  void tokens.refresh?.();
-  const tapSink = createDataTapSink(
-    {
-      url: config.tapUrl,
-      token: tokens,
-      maxBodyBytes: config.maxRequestBytes,
-      gzip: config.gzip,
-      requestTimeoutMs: config.requestTimeoutMs,
-    },
-    { logger, fetch: httpRequest as unknown as typeof fetch },
-  );
-  // The breaker spares a failing tap while the function runs; at SHUTDOWN (the last chance to send
-  // before the environment and its /tmp go) the drain tries the tap whatever the breaker says, with
-  // the same sink otherwise (a token the tap refused is not sent again).
-  let sink: DataTapSink = tapSink;
-  const spool =
-    config.spoolMaxBytes > 0 ? { dir: config.spoolDir, maxBytes: config.spoolMaxBytes } : undefined;
-  const buffer: TelemetryBuffer<Envelope> = createTelemetryBuffer<Envelope>(
-    {
-      maxItems: 20_000,
-      // A batch is one request, and never more than the memory bound holds.
-      maxBytes: Math.min(config.maxRequestBytes, config.memoryMaxBytes),
-      maxAgeMs: config.telemetry.timeoutMs,
-      capacity: { maxRecords: 1_000_000, maxBytes: config.memoryMaxBytes },
-      overflow: spool ? 'spool' : 'drop',
-      ...(spool ? { spool } : {}),
-    },
-    {
-      priority: (envelope) =>
-        envelope.type.startsWith('platform.') || envelope.type.startsWith('dataTaps.')
-          ? 2
-          : envelope.level === 'ERROR' || envelope.level === 'FATAL'
-            ? 1
-            : 0,
-      logger,
-      flush: async (batch) => {
-        // The batch id is a digest of the record ids (no hash of the bytes sent).
-        const id = batchIdOfEnvelopeLines(batch.lines);
-        const result = await sink.send(
-          id === undefined ? { lines: batch.lines } : { lines: batch.lines, id },
-          {
-            deadline: sendDeadline(),
-          },
-        );
-        counters.add({ sent: result.delivered, requests: result.requests, retries: result.retries });
-        if (result.error) {
-          tapHealthy = false;
-          counters.add({ failedSends: 1 });
-          // Said once per kind of failure (name and status): messages change with every batch.
-          const kind = failureKind(result.error);
-          const fields = {
-            error: `${result.error.name}: ${result.error.message}`,
-            unsent: result.unsent.length,
-          };
-          if (kind !== lastFailureKind) {
-            lastFailureKind = kind;
-            logger.warn('the Data Tap did not take a batch; its records are kept and retried', fields);
-          } else logger.debug('the Data Tap did not take a batch; its records are kept and retried', fields);
-        } else if (!tapHealthy) {
-          tapHealthy = true;
-          lastFailureKind = '';
-          logger.info('the Data Tap takes batches again');
-        }
-        return result.unsent.length > 0 ? { unsent: result.unsent } : undefined;
-      },
-    },
-  );
-  // Receiving: records become envelopes; runtimeDone wakes an end-of-invoke wait.
-  const runtimeDone = new Set<string>();
-  // Invocations whose platform.report has not arrived yet (at most a few: reports follow their invocation).
-  const pendingReports = new Set<string>();
-  let wake: (() => void) | undefined;
-  const onBatch = (records: TelemetryRecord[]) => {
-    const batch: Envelope[] = [];
-    for (const record of records) {
-      if (record.type === 'extension' && isOwnLogLine(record.record)) {
-        counters.add({ ownLinesSkipped: 1 });
-        continue;
-      }
-      const body = record.record as Record<string, unknown> | undefined;
-      if (record.type === 'platform.runtimeDone' && body && typeof body === 'object') {
-        if (typeof body['requestId'] === 'string') runtimeDone.add(body['requestId']);
-      } else if (record.type === 'platform.report' && body && typeof body === 'object') {
-        if (typeof body['requestId'] === 'string') pendingReports.delete(body['requestId']);
-      } else if (record.type === 'platform.logsDropped' && body && typeof body === 'object') {
-        counters.add({
-          lambdaDroppedRecords: typeof body['droppedRecords'] === 'number' ? body['droppedRecords'] : 0,
-          lambdaDroppedBytes: typeof body['droppedBytes'] === 'number' ? body['droppedBytes'] : 0,
-        });
-      }
-      batch.push(envelopes.fromTelemetry(record));
-    }
-    counters.add({ received: batch.length });
-    buffer.push(batch);
-    wake?.();
-  };
-  const waitFor = async (done: () => boolean, maxMs: number) => {
-    const until = now() + maxMs;
-    while (!done() && now() < until) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, until - now()));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  };
-
+  // Records that arrive before the pipeline is loaded wait here, in order.
+  let pipeline: Pipeline | undefined;
+  const early: TelemetryRecord[][] = [];
   const listener = createTelemetryListener(
     { address: config.receiverAddress, port: config.receiverPort },
-    { onBatch, logger },
+    {
+      onBatch: (records) => {
+        if (pipeline) pipeline.receive(records);
+        else early.push(records);
+      },
+      logger,
+    },
   );
   let started: [Awaited<typeof registering>, { uri: string }];
   try {
     started = await Promise.all([registering, listener.start()]);
   } catch (error) {
     await listener.close();
-    await buffer.close();
     throw error;
   }
   const [{ client, registration }, { uri }] = started;
@@ -329,176 +196,63 @@ async function runShipping(config: Config, logger: Logger, options: RunOptions):
         error instanceof Error ? error : new Error(String(error)),
       );
       await listener.close();
-      await buffer.close();
       return 1;
     }
   }
+
+  // Init ends with the first `next`: it goes out now. The pipeline is built while Lambda finishes
+  // the Init (the runtime's own start takes longer) and before the first event is handled; records
+  // that arrive meanwhile wait in `early`.
+  let nextEvent = nextOrStop(client, options.signal);
+  nextEvent.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  // Let the request go out (its socket is attached on the next tick) before the synchronous work.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  // The lines held since the start are written now (and pino built for them).
+  logger.release();
+  let ready: Pipeline;
+  try {
+    ready = await createPipeline(config, {
+      logger,
+      now,
+      listenerStats: () => listener.stats(),
+      receivesPlatform: subscribed && config.telemetry.types.includes('platform'),
+    });
+  } catch (error) {
+    await listener.close();
+    throw error;
+  }
+  pipeline = ready;
+  for (const records of early.splice(0)) ready.receive(records);
   // The spool is opened (and what an earlier environment left in it replayed) once the subscription
   // is made: Lambda can send telemetry meanwhile, and records pushed before go behind the replay.
-  try {
-    const recovered = await buffer.open();
-    if (recovered.replayed > 0 || recovered.corruptSegments > 0) {
-      logger.info('found records spooled by an earlier environment; sending them first', { ...recovered });
-    }
-  } catch (error) {
-    // A full or read-only /tmp must not take the function down: memory only, spool writes counted.
-    logger.warn('the spool folder cannot be used: buffering in memory only, what it cannot hold is counted', {
-      spoolDir: config.spoolDir,
-      error: describeError(error),
-    });
-  }
-
-  // Whether this invocation's platform records (runtimeDone, report) reach the extension at all.
-  const receivesPlatform = subscribed && config.telemetry.types.includes('platform');
+  await ready.open();
   logger.info('shipping to the Data Tap (token hidden)', { tap: new URL(config.tapUrl).host });
 
-  // Own records: counters (rate-limited) and drop reports. They are kept in memory within the
-  // buffer's reserve even when the rest overflows (to a full or broken spool), so that the drop
-  // counts reach the tap with the next batch that goes out.
-  const pushOwn = (envelope: Envelope) => buffer.push(envelope, { reserved: true });
-  let lastStatsAt = Number.NEGATIVE_INFINITY;
-  let lastStatsKey = '';
-  const emitOwnRecords = (force: boolean) => {
-    for (const event of tokenEvents.splice(0)) {
-      const { kind, source } = event;
-      const fields: Record<string, unknown> = { kind, source };
-      if (event.expiresAt !== undefined) fields['expiresAt'] = new Date(event.expiresAt).toISOString();
-      if (event.kind === 'refresh-failed') fields['error'] = `${event.error.name}: ${event.error.message}`;
-      pushOwn(
-        envelopes.own(
-          'dataTaps.token',
-          kind === 'expiring' ? 'WARN' : 'ERROR',
-          `the Data Tap token: ${kind}`,
-          fields,
-        ),
-      );
-    }
-    const drops = buffer.takeDropReport();
-    if (drops) {
-      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...drops }));
-    }
-    const snapshot = {
-      ...counters.snapshot(),
-      buffer: buffer.stats(),
-      listener: listener.stats(),
-      environmentId: envelopes.environmentId,
-    };
-    const key = JSON.stringify({ ...snapshot.buffer, ...counters.snapshot() });
-    if ((force || drops || now() - lastStatsAt >= STATS_INTERVAL_MS) && key !== lastStatsKey) {
-      lastStatsAt = now();
-      lastStatsKey = key;
-      pushOwn(envelopes.own('dataTaps.stats', 'INFO', 'data-taps extension counters', snapshot));
-    }
-  };
-
-  const finish = async (deadlineMs: number, reason?: string) => {
-    sink = tapSink.withoutBreaker();
-    // Lambda may still hold records of invocations whose report never came: say so, with the ids.
-    const notReceived = [...pendingReports]; // only filled when platform records are received
-    if (notReceived.length > 0) {
-      pushOwn(
-        envelopes.own(
-          'dataTaps.dropped',
-          'WARN',
-          'records of these invocations did not arrive before SHUTDOWN',
-          {
-            cause: 'not-received-before-shutdown',
-            invocations: notReceived.length,
-            requestIds: notReceived.slice(0, 100),
-          },
-        ),
-      );
-    }
-    emitOwnRecords(true);
-    sendDeadline = () => deadlineMs;
-    let drained = await buffer.drain({ deadlineMs });
-    // What the drain itself had to drop (spool full or failing) gets a record too, sent or spooled
-    // if there is still room; the totals are in the last log line in any case.
-    const late = buffer.takeDropReport();
-    if (late) {
-      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
-      drained = await buffer.drain({ deadlineMs });
-    }
-    const { dropped } = buffer.stats();
-    logger.info('shut down', {
-      ...counters.snapshot(),
-      ...drained,
-      dropped: dropped.records,
-      droppedByCause: dropped.byCause,
-      notReceivedInvocations: notReceived.length,
-      reason: reason ?? 'stop',
-    });
+  const stop = async (deadlineMs: number, reason?: string) => {
+    await ready.finish(deadlineMs, reason);
     await listener.close();
-    await tapSink.close();
-    await buffer.close();
   };
-
-  let currentRequestId: string | undefined;
   for (;;) {
     let event: Awaited<ReturnType<ExtensionsClient['next']>> | undefined;
     try {
-      event = await nextOrStop(client, options.signal);
+      event = await nextEvent;
     } catch (error) {
       logger.error('the Extensions API failed; exiting', {
         error: describeError(error),
       });
-      await finish(now() + 500);
+      await stop(now() + 500);
       return 1;
     }
     if (!event) {
-      await finish(now() + 1500);
+      await stop(now() + 1500);
       return 0;
     }
     if (event.eventType === 'SHUTDOWN') {
-      const hardDeadline = event.deadlineMs - config.shutdownMarginMs;
-      const lastRequest = currentRequestId;
-      if (receivesPlatform && lastRequest) {
-        await waitFor(
-          () => !pendingReports.has(lastRequest),
-          Math.min(config.telemetry.timeoutMs + 250, hardDeadline - now() - SHUTDOWN_DRAIN_RESERVE_MS),
-        );
-      }
-      await finish(hardDeadline, event.shutdownReason);
+      await ready.shutdown(event);
+      await listener.close();
       return 0;
     }
-
-    // INVOKE
-    currentRequestId = event.requestId;
-    runtimeDone.clear();
-    if (receivesPlatform) pendingReports.add(event.requestId);
-    const plan = planner.onInvoke();
-    const canWaitForRecords = receivesPlatform && tapHealthy;
-    if (plan.mode === 'end' && canWaitForRecords) {
-      const requestId = event.requestId;
-      // The wait and the flush end well before the invocation's deadline, whatever the tap does: a
-      // flush still running then goes on beside the next invocation (retried after a thaw if need be).
-      const invokeDeadline = event.deadlineMs - INVOKE_DEADLINE_MARGIN_MS;
-      await waitFor(
-        () => runtimeDone.has(requestId),
-        Math.min(plan.waitForRuntimeDoneMs, invokeDeadline - now()),
-      );
-      emitOwnRecords(false);
-      const flushUntil = Math.min(now() + config.requestTimeoutMs, invokeDeadline);
-      if (flushUntil > now()) {
-        const previous = sendDeadline;
-        sendDeadline = () => flushUntil;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          buffer.flush('end-of-invoke'),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, flushUntil - now());
-          }),
-        ]);
-        clearTimeout(timer);
-        sendDeadline = previous;
-      }
-    } else {
-      // Background: `next` goes out first (nothing is added to the invocation), then the flush runs
-      // beside the handler.
-      setImmediate(() => {
-        emitOwnRecords(false);
-        void buffer.flush('invoke');
-      });
-    }
+    await ready.invoke(event);
+    nextEvent = nextOrStop(client, options.signal);
   }
 }

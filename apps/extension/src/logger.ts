@@ -19,30 +19,86 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** pino's numeric levels, to decide whether a line is written without building pino for it. */
+const LEVEL_VALUES: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+const INFO = 30;
+const WARN = 40;
+type Method = 'debug' | 'info' | 'warn' | 'error';
+/** Lines held before {@link ExtensionLogger.release} at most; the next one releases them all. */
+const MAX_HELD_LINES = 64;
+
+/** The extension's logger: the four methods, plus the release of the lines held during Init. */
+export interface ExtensionLogger extends Logger {
+  /** Writes the held lines (in order, with the time they were logged) and stops holding. */
+  release(): void;
+}
+
 /**
  * Creates the extension's logger on a file descriptor (stdout by default), written synchronously.
+ *
+ * pino is built on the first line written, not before (the bundle loads its modules then too): a
+ * cold start that logs nothing at its level pays nothing for it. With `hold: true`, debug and info
+ * lines wait, with the time they were logged, until `release()` (or a warning or error, which
+ * writes them first): the extension holds them until Lambda knows it registered and subscribed,
+ * so that building pino is not on that path. Warnings and errors are never held.
  * @example
  * const { logger } = createLogger('info');
  * logger.info('registered', { extensionId });
  */
-export function createLogger(level: string, options: { fd?: number } = {}) {
-  const destination = createSyncDestination(options.fd ?? 1);
-  const root = pino(
-    {
-      level,
-      base: { logger: SELF_MARKER },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-    },
-    destination,
-  );
-  const logger: Logger = {
-    debug: (message, fields) => root.debug(fields ?? {}, message),
-    info: (message, fields) => root.info(fields ?? {}, message),
-    warn: (message, fields) => root.warn(fields ?? {}, message),
-    error: (message, fields) => root.error(fields ?? {}, message),
+export function createLogger(level: string, options: { fd?: number; hold?: boolean } = {}) {
+  const threshold = LEVEL_VALUES[level] ?? INFO;
+  let root: pino.Logger | undefined;
+  // The time of the held line being written; pino's own clock otherwise.
+  let heldTime: number | undefined;
+  const build = () =>
+    pino(
+      {
+        level,
+        base: { logger: SELF_MARKER },
+        timestamp: () => `,"time":"${new Date(heldTime ?? Date.now()).toISOString()}"`,
+        formatters: { level: (label) => ({ level: label }) },
+      },
+      createSyncDestination(options.fd ?? 1),
+    );
+  let held: { method: Method; message: string; fields: Record<string, unknown>; time: number }[] | undefined =
+    options.hold ? [] : undefined;
+  const release = () => {
+    const lines = held;
+    held = undefined;
+    if (!lines || lines.length === 0) return;
+    root ??= build();
+    for (const line of lines) {
+      heldTime = line.time;
+      root[line.method](line.fields, line.message);
+    }
+    heldTime = undefined;
   };
-  return { logger, pino: root };
+  const write = (method: Method, value: number, message: string, fields?: Record<string, unknown>) => {
+    if (value < threshold) return;
+    if (held && value < WARN && held.length < MAX_HELD_LINES) {
+      held.push({ method, message, fields: fields ?? {}, time: Date.now() });
+      return;
+    }
+    release();
+    root ??= build();
+    root[method](fields ?? {}, message);
+  };
+  const logger: ExtensionLogger = {
+    debug: (message, fields) => write('debug', 20, message, fields),
+    info: (message, fields) => write('info', 30, message, fields),
+    warn: (message, fields) => write('warn', 40, message, fields),
+    error: (message, fields) => write('error', 50, message, fields),
+    release,
+  };
+  return { logger };
 }
 
 /** How {@link createSyncDestination} writes: `fs.writeSync`'s shape. */

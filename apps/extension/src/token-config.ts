@@ -4,6 +4,7 @@
  * environment; the provider itself is built by token-provider.ts.
  */
 import * as z from 'zod/mini';
+import { once } from './once.js';
 
 /** The token sources the extension can use. */
 export const TOKEN_SOURCES = ['static', 'secretsmanager', 'ssm', 'boilingdata'] as const;
@@ -83,47 +84,54 @@ type Name = keyof typeof TOKEN_VARIABLES;
 const isLoopbackHost = (host: string) =>
   host === 'localhost' || host === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(host);
 
-const urlSchema = z.string().check(
-  z.refine((value) => {
-    try {
-      const url = new URL(value);
-      if (url.username !== '' || url.password !== '') return false;
-      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-    } catch {
-      return false;
-    }
-  }),
+const urlSchema = once(() =>
+  z.string().check(
+    z.refine((value) => {
+      try {
+        const url = new URL(value);
+        if (url.username !== '' || url.password !== '') return false;
+        return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+      } catch {
+        return false;
+      }
+    }),
+  ),
 );
 
-const lifetimeSchema = z.string().check(
-  z.refine((value) => {
-    const match = /^(\d{1,4})(m|h|d)$/.exec(value);
-    if (match === null) return false;
-    const minutes = Number(match[1]) * (match[2] === 'm' ? 1 : match[2] === 'h' ? 60 : 1440);
-    return minutes >= 10 && minutes <= 1440;
-  }),
+const lifetimeSchema = once(() =>
+  z.string().check(
+    z.refine((value) => {
+      const match = /^(\d{1,4})(m|h|d)$/.exec(value);
+      if (match === null) return false;
+      const minutes = Number(match[1]) * (match[2] === 'm' ? 1 : match[2] === 'h' ? 60 : 1440);
+      return minutes >= 10 && minutes <= 1440;
+    }),
+  ),
 );
 
-const SCHEMAS: Record<Name, z.ZodMiniType<unknown>> = {
-  BD_TAP_TOKEN_SOURCE: z.enum(TOKEN_SOURCES),
-  BD_TAP_CLIENT_TOKEN: z.string().check(z.regex(/^[\x21-\x7e]+$/)),
-  BD_TAP_TOKEN_SECRET_ID: z.string().check(z.regex(/^[\x21-\x7e]{1,2048}$/)),
-  BD_TAP_TOKEN_SECRET_KEY: z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,256}$/)),
-  BD_TAP_TOKEN_PARAMETER: z.string().check(z.regex(/^[\x21-\x7e]{1,2048}$/)),
-  BD_TAP_TOKEN_REGION: z.string().check(z.regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/)),
+const pattern = (regex: RegExp) => once(() => z.string().check(z.regex(regex)));
+const milliseconds = once(() =>
+  z.string().check(
+    z.regex(/^\d{1,8}$/),
+    z.refine((value) => Number(value) <= 86_400_000),
+  ),
+);
+
+/** Each variable's schema, built the first time the variable is read (most are never set). */
+const SCHEMAS: Record<Name, () => z.ZodMiniType<unknown>> = {
+  BD_TAP_TOKEN_SOURCE: once(() => z.enum(TOKEN_SOURCES)),
+  BD_TAP_CLIENT_TOKEN: pattern(/^[\x21-\x7e]+$/),
+  BD_TAP_TOKEN_SECRET_ID: pattern(/^[\x21-\x7e]{1,2048}$/),
+  BD_TAP_TOKEN_SECRET_KEY: pattern(/^[A-Za-z0-9_.-]{1,256}$/),
+  BD_TAP_TOKEN_PARAMETER: pattern(/^[\x21-\x7e]{1,2048}$/),
+  BD_TAP_TOKEN_REGION: pattern(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/),
   BD_TAP_TOKEN_ENDPOINT: urlSchema,
-  BD_TAP_TOKEN_REFRESH_BEFORE_MS: z.string().check(
-    z.regex(/^\d{1,8}$/),
-    z.refine((value) => Number(value) <= 86_400_000),
-  ),
-  BD_TAP_TOKEN_WARN_BEFORE_MS: z.string().check(
-    z.regex(/^\d{1,8}$/),
-    z.refine((value) => Number(value) <= 86_400_000),
-  ),
+  BD_TAP_TOKEN_REFRESH_BEFORE_MS: milliseconds,
+  BD_TAP_TOKEN_WARN_BEFORE_MS: milliseconds,
   BD_TAP_TOKEN_URL: urlSchema,
-  BD_TAP_TOKEN_API_KEY: z.string().check(z.regex(/^[\x21-\x7e]{1,256}$/)),
+  BD_TAP_TOKEN_API_KEY: pattern(/^[\x21-\x7e]{1,256}$/),
   BD_TAP_TOKEN_LIFETIME: lifetimeSchema,
-  BD_TAP_TOKEN_TAP_OWNER: z.string().check(z.regex(/^\S{1,256}$/)),
+  BD_TAP_TOKEN_TAP_OWNER: pattern(/^\S{1,256}$/),
 };
 
 /** Variables whose values are never shown in an error. */
@@ -183,7 +191,7 @@ export function loadTokenConfig(env: Readonly<Record<string, string | undefined>
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return undefined;
     const value = name === 'BD_TAP_CLIENT_TOKEN' ? raw.trim() : raw;
-    if (SCHEMAS[name].safeParse(value).success) return value;
+    if (SCHEMAS[name]().safeParse(value).success) return value;
     const shown = SECRET.has(name) ? ' (value hidden)' : `=${show(raw)}`;
     errors.push(`${name}${shown} is invalid: it must be ${TOKEN_VARIABLES[name]}`);
     return undefined;
@@ -217,7 +225,7 @@ export function loadTokenConfig(env: Readonly<Record<string, string | undefined>
   const region = values.BD_TAP_TOKEN_REGION ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   const regionReported =
     Boolean(env['BD_TAP_TOKEN_REGION']?.trim()) && values.BD_TAP_TOKEN_REGION === undefined;
-  if (!regionReported && (region === undefined || !SCHEMAS.BD_TAP_TOKEN_REGION.safeParse(region).success)) {
+  if (!regionReported && (region === undefined || !SCHEMAS.BD_TAP_TOKEN_REGION().safeParse(region).success)) {
     errors.push(
       `BD_TAP_TOKEN_REGION is not set and AWS_REGION gives no region: BD_TAP_TOKEN_SOURCE=${source} needs ${TOKEN_VARIABLES.BD_TAP_TOKEN_REGION}`,
     );

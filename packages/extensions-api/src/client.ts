@@ -243,7 +243,7 @@ export function createExtensionsClient(
             responseBody: response.body,
           });
         }
-        const body = validate('register', response, registerResponseSchema);
+        const body = validate('register', response, registerResponseSchema());
         extensionId = id;
         const result: RegisterResult = {
           extensionId: id,
@@ -270,7 +270,7 @@ export function createExtensionsClient(
         };
         if (nextOptions.signal) request.signal = nextOptions.signal;
         const response = await call('event/next', request);
-        const event = validate('event/next', response, extensionEventSchema);
+        const event = validate('event/next', response, extensionEventSchema());
         if (event.eventType === 'SHUTDOWN' && !KNOWN_SHUTDOWN_REASONS.has(event.shutdownReason)) {
           logger.warn('unknown shutdown reason', { shutdownReason: event.shutdownReason });
         }
@@ -307,7 +307,7 @@ function httpError(
   } catch {
     parsed = undefined;
   }
-  const body = apiErrorBodySchema.safeParse(parsed);
+  const body = apiErrorBodySchema().safeParse(parsed);
   return new ExtensionsApiHttpError({
     endpoint,
     url,

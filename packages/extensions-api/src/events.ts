@@ -78,52 +78,65 @@ export interface RegisterResult {
   accountId?: string;
 }
 
-const tracingSchema = z.object({ type: z.string(), value: z.string() });
-
-const invokeEventSchema = z.object({
-  eventType: z.literal('INVOKE'),
-  deadlineMs: z.number(),
-  requestId: z.string().check(z.minLength(1)),
-  invokedFunctionArn: z.string(),
-  // Tracing is informative: a malformed value is dropped (read as undefined) rather than costing the
-  // INVOKE. This is what `.catch(undefined)` does, without `z.catch`, which pulls zod's whole `util`
-  // namespace (~12 KB) into the extension's bundle.
-  tracing: z.optional(
-    z.pipe(
-      z.unknown(),
-      z.transform((value) => tracingSchema.safeParse(value).data),
-    ),
-  ),
-});
-
-const shutdownEventSchema = z.object({
-  eventType: z.literal('SHUTDOWN'),
-  shutdownReason: z.pipe(
-    z.string().check(z.minLength(1)),
-    z.transform((reason: string) => reason.toLowerCase()),
-  ),
-  deadlineMs: z.number(),
-});
+/**
+ * `build()` on the first call, the same value after. The response schemas are built when the first
+ * response arrives, not when the module loads: building zod schemas is a few ms of a cold start, and
+ * the event schema is not needed before the first `next`.
+ */
+function lazily<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}
 
 /** Validates the body of `GET /event/next`. Unknown fields are dropped. */
-export const extensionEventSchema = z.discriminatedUnion('eventType', [
-  invokeEventSchema,
-  shutdownEventSchema,
-]);
+export const extensionEventSchema = lazily(() => {
+  const tracingSchema = z.object({ type: z.string(), value: z.string() });
+  const invokeEventSchema = z.object({
+    eventType: z.literal('INVOKE'),
+    deadlineMs: z.number(),
+    requestId: z.string().check(z.minLength(1)),
+    invokedFunctionArn: z.string(),
+    // Tracing is informative: a malformed value is dropped (read as undefined) rather than costing the
+    // INVOKE. This is what `.catch(undefined)` does, without `z.catch`, which pulls zod's whole `util`
+    // namespace (~12 KB) into the extension's bundle.
+    tracing: z.optional(
+      z.pipe(
+        z.unknown(),
+        z.transform((value) => tracingSchema.safeParse(value).data),
+      ),
+    ),
+  });
+  const shutdownEventSchema = z.object({
+    eventType: z.literal('SHUTDOWN'),
+    shutdownReason: z.pipe(
+      z.string().check(z.minLength(1)),
+      z.transform((reason: string) => reason.toLowerCase()),
+    ),
+    deadlineMs: z.number(),
+  });
+  return z.discriminatedUnion('eventType', [invokeEventSchema, shutdownEventSchema]);
+});
 
 /** Validates the body of a successful `POST /register`. */
-export const registerResponseSchema = z.object({
-  functionName: z.string(),
-  functionVersion: z.string(),
-  handler: z.string(),
-  accountId: z.optional(z.string()),
-});
+export const registerResponseSchema = lazily(() =>
+  z.object({
+    functionName: z.string(),
+    functionVersion: z.string(),
+    handler: z.string(),
+    accountId: z.optional(z.string()),
+  }),
+);
 
 /** Validates the `{errorType, errorMessage}` body the API sends with a failure. */
-export const apiErrorBodySchema = z.object({
-  errorType: z.optional(z.string()),
-  errorMessage: z.optional(z.string()),
-});
+export const apiErrorBodySchema = lazily(() =>
+  z.object({
+    errorType: z.optional(z.string()),
+    errorMessage: z.optional(z.string()),
+  }),
+);
 
 /** Documented SHUTDOWN reasons, lower case. */
 export const KNOWN_SHUTDOWN_REASONS: ReadonlySet<string> = new Set(['spindown', 'timeout', 'failure']);

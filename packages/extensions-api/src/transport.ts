@@ -1,5 +1,5 @@
 import { type Agent, request as httpRequest } from 'node:http';
-import { text } from 'node:stream/consumers';
+import { finished } from 'node:stream';
 
 /** One HTTP exchange, as the client needs it. */
 export interface TransportRequest {
@@ -59,19 +59,24 @@ export function createNodeHttpTransport(agent: Agent): Transport {
           headers,
         },
         (incoming) => {
-          text(incoming).then(
-            (body) =>
-              settle(() =>
-                resolve({
-                  status: incoming.statusCode ?? 0,
-                  header: (name) => {
-                    const value = incoming.headers[name.toLowerCase()];
-                    return Array.isArray(value) ? value.join(', ') : value;
-                  },
-                  body,
-                }),
-              ),
-            (error: unknown) => settle(() => reject(error)),
+          // The body is collected by hand: node:stream/consumers (and its TextDecoder) would be
+          // loaded at the first request, on the cold start path. `finished` also reports a
+          // connection that closes mid-body without an error.
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          finished(incoming, (error) =>
+            settle(() =>
+              error
+                ? reject(error)
+                : resolve({
+                    status: incoming.statusCode ?? 0,
+                    header: (name) => {
+                      const value = incoming.headers[name.toLowerCase()];
+                      return Array.isArray(value) ? value.join(', ') : value;
+                    },
+                    body: Buffer.concat(chunks).toString('utf8'),
+                  }),
+            ),
           );
         },
       );

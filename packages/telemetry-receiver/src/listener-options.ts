@@ -1,16 +1,17 @@
-import { isIP } from 'node:net';
 import * as z from 'zod/mini';
+import { isIpv4Literal, isIpv6Literal } from './ip-literal.js';
 
 /** Default `maxBodyBytes`: 4 MiB, twice what Lambda can send (2 x maxBytes <= 2 MiB, plus per-record metadata). */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-/** A host name (RFC 1123 labels) or an IPv4/IPv6 literal. */
 /** A number that is an integer in `min..max`, every failure reading `message`. */
 const integerIn = (min: number, max: number, message: string) =>
   z.number({ error: message }).check(z.int(message), z.minimum(min, message), z.maximum(max, message));
 
+/** A host name (RFC 1123 labels) or an IPv4/IPv6 literal. */
 const isHost = (value: string): boolean =>
-  isIP(value) !== 0 ||
+  isIpv4Literal(value) ||
+  isIpv6Literal(value) ||
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
     value,
   );

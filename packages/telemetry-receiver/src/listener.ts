@@ -1,8 +1,8 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isIPv6 } from 'node:net';
 import { TelemetryListenerError, type TelemetryParseError } from './errors.js';
+import { isIpv6Literal } from './ip-literal.js';
 import { type TelemetryListenerOptionsInput, telemetryListenerOptionsSchema } from './listener-options.js';
 import { type Logger, safeLogger } from './logger.js';
 import { type ParsedTelemetryBatch, parseTelemetryBatchDetailed } from './parse-batch.js';
@@ -323,7 +323,7 @@ export function createTelemetryListener(
       const port = (created.address() as AddressInfo).port;
       const host = sandbox
         ? 'sandbox.localdomain'
-        : isIPv6(config.address)
+        : isIpv6Literal(config.address)
           ? `[${config.address}]`
           : config.address;
       uri = `http://${host}:${port}${config.path === '/' ? '' : config.path}`;

@@ -63,13 +63,22 @@ export async function startTap() {
 export type Tap = Awaited<ReturnType<typeof startTap>>;
 
 /** The fake Lambda: Extensions API + Telemetry API on one address. */
-export async function startLambda(options: { telemetryAnswer?: 'subscribe' | 'not-supported' } = {}) {
+export async function startLambda(options: LambdaOptions = {}) {
   const telemetry: FakeTelemetryApi = createFakeTelemetryApi({
     answer: options.telemetryAnswer ?? 'subscribe',
   });
   const api: FakeExtensionsApi = await createFakeExtensionsApi({
     functionName: 'orders',
     fallback: (req, res) => {
+      const beforeAnswer = options.beforeSubscribeAnswer;
+      if (beforeAnswer && req.method === 'PUT' && req.url?.endsWith('/telemetry')) {
+        // The subscription is recorded before the answer is written: the hook runs in between.
+        const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+        res.end = ((...args: unknown[]) => {
+          void beforeAnswer(telemetry).finally(() => end(...args));
+          return res;
+        }) as typeof res.end;
+      }
       if (!telemetry.handle(req, res)) {
         res.writeHead(404);
         res.end();
@@ -79,14 +88,18 @@ export async function startLambda(options: { telemetryAnswer?: 'subscribe' | 'no
   return { api, telemetry };
 }
 
+/** How the fake Lambda behaves. */
+export interface LambdaOptions {
+  telemetryAnswer?: 'subscribe' | 'not-supported';
+  /** Runs once a subscription is recorded, before its answer goes back (e.g. to deliver records first). */
+  beforeSubscribeAnswer?: (telemetry: FakeTelemetryApi) => Promise<void>;
+}
+
 /**
  * The fake Lambda, a recording tap and a workspace; their clean-ups go on `cleanups` (run them,
  * newest first, after each test).
  */
-export async function setup(
-  cleanups: (() => Promise<void> | void)[],
-  options: { telemetryAnswer?: 'subscribe' | 'not-supported' } = {},
-) {
+export async function setup(cleanups: (() => Promise<void> | void)[], options: LambdaOptions = {}) {
   const lambda = await startLambda(options);
   const tap = await startTap();
   const ws = workspace();

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runExtension } from '../../src/extension.js';
 import {
   invocationRecords,
+  type LambdaOptions,
   lambdaEnv,
   setup as setupLambda,
   startLambda,
@@ -21,8 +22,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const setup = (options: { telemetryAnswer?: 'subscribe' | 'not-supported' } = {}) =>
-  setupLambda(cleanups, options);
+const setup = (options: LambdaOptions = {}) => setupLambda(cleanups, options);
 
 function start(
   lambda: Lambda,
@@ -114,6 +114,34 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     for (const request of tap.requests) expect(request.headers['x-bd-authorization']).toBe(TOKEN);
     expect(ws.log()).not.toContain(TOKEN);
     expect(ws.log()).toContain('"msg":"shut down"');
+  });
+
+  it('ships records Lambda sends before the subscription answer (before the pipeline is built), in order', async () => {
+    const init = [
+      {
+        time: new Date().toISOString(),
+        type: 'platform.initStart',
+        record: { initializationType: 'on-demand' },
+      },
+      { time: new Date().toISOString(), type: 'function', record: 'init line\n' },
+    ];
+    let deliveredEarly = 0;
+    const { lambda, tap, ws } = await setup({
+      beforeSubscribeAnswer: async (telemetry) => {
+        deliveredEarly = await telemetry.deliver(init);
+      },
+    });
+    const running = start(lambda, tap, ws);
+    await ready(lambda);
+    expect(deliveredEarly).toBe(200);
+    await lambda.api.invoke({ requestId: 'e1' });
+    const e1 = invocationRecords('e1', ['after\n']);
+    await lambda.telemetry.deliver([...e1.start, ...e1.logs, ...e1.runtimeDone, ...e1.report]);
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1500 });
+    expect(await running).toBe(0);
+    const lines = tap.accepted();
+    expect(byType(lines, 'platform.initStart')).toHaveLength(1);
+    expect(byType(lines, 'function').map((l) => l['message'])).toEqual(['init line', 'after']);
   });
 
   it('keeps what a failing tap does not take: spooled at SHUTDOWN, counted, and sent by the next environment', async () => {

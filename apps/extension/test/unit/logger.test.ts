@@ -38,6 +38,72 @@ describe('createLogger', () => {
   });
 });
 
+describe('createLogger with hold', () => {
+  const logTo = () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'logger-')), 'log');
+    return { file, fd: openSync(file, 'w') };
+  };
+  const linesOf = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+
+  it('holds info and debug lines until release, then writes them in order with the time they were logged', async () => {
+    const { file, fd } = logTo();
+    const { logger } = createLogger('debug', { fd, hold: true });
+    logger.info('first', { a: 1 });
+    const loggedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    logger.debug('second');
+    expect(readFileSync(file, 'utf8')).toBe('');
+    logger.release();
+    logger.info('third');
+    closeSync(fd);
+    const lines = linesOf(file);
+    expect(lines.map((l) => l.msg)).toEqual(['first', 'second', 'third']);
+    expect(lines[0]).toMatchObject({ level: 'info', a: 1, logger: 'data-taps' });
+    expect(Date.parse(lines[0].time)).toBeLessThanOrEqual(loggedAt);
+    expect(Date.parse(lines[1].time)).toBeGreaterThanOrEqual(loggedAt + 25);
+  });
+
+  it('never holds a warning or an error: it writes the held lines first, then itself', () => {
+    const { file, fd } = logTo();
+    const { logger } = createLogger('info', { fd, hold: true });
+    logger.debug('below the level');
+    logger.info('held');
+    logger.warn('at once');
+    expect(linesOf(file).map((l) => l.msg)).toEqual(['held', 'at once']);
+    logger.info('not held after a warning');
+    logger.error('e');
+    closeSync(fd);
+    expect(linesOf(file).map((l) => l.msg)).toEqual(['held', 'at once', 'not held after a warning', 'e']);
+  });
+
+  it('holds a bounded number of lines: the next one releases them, in order', () => {
+    const { file, fd } = logTo();
+    const { logger } = createLogger('info', { fd, hold: true });
+    for (let i = 0; i < 64; i++) logger.info(`line ${i}`);
+    expect(readFileSync(file, 'utf8')).toBe('');
+    for (let i = 64; i < 70; i++) logger.info(`line ${i}`);
+    expect(linesOf(file).length).toBe(70);
+    logger.release();
+    logger.release();
+    closeSync(fd);
+    expect(linesOf(file).map((l) => l.msg)).toEqual(Array.from({ length: 70 }, (_, i) => `line ${i}`));
+  });
+
+  it('writes nothing (and builds no pino) when nothing reaches its level', () => {
+    const { file, fd } = logTo();
+    const { logger } = createLogger('silent', { fd, hold: true });
+    logger.error('hidden');
+    logger.release();
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+});
+
 describe('createSyncDestination', () => {
   const errno = (code: string) => Object.assign(new Error(code), { code });
 

@@ -1,0 +1,350 @@
+/**
+ * The shipping half of the extension: telemetry records become envelopes (envelope.ts) pushed into
+ * the buffer; the buffer cuts batches of NDJSON lines and hands them to the Data Tap sink; lines the
+ * sink could not deliver go back to the buffer (and to the /tmp spool past its memory bound or at
+ * shutdown). The lifecycle (extension.ts) builds it once the Init is done and drives it: records
+ * in, INVOKE, SHUTDOWN. Nothing here logs per record.
+ */
+import { createDataTapSink, type DataTapSink, failureKind, type TokenEvent } from '@data-taps/data-tap-sink';
+import type { InvokeEvent, ShutdownEvent } from '@data-taps/extensions-api';
+import { createTelemetryBuffer, type TelemetryBuffer } from '@data-taps/telemetry-buffer';
+import type { ListenerStats, TelemetryRecord } from '@data-taps/telemetry-receiver';
+import type { Config } from './config.js';
+import { createCounters } from './counters.js';
+import { describeError } from './describe-error.js';
+import { batchIdOfEnvelopeLines, createEnvelopeFactory, type Envelope } from './envelope.js';
+import { createFlushPlanner } from './flush-planner.js';
+import { httpRequest } from './http-request.js';
+import { isOwnLogLine, type Logger } from './logger.js';
+import { createTokenProvider } from './token-provider.js';
+
+/**
+ * Time kept, at SHUTDOWN, for the drain after waiting for the last invocation's records: Lambda may
+ * hold them up to the Telemetry API's `timeoutMs` after the thaw, so the wait is that plus a grace,
+ * cut short so that this much is left before the deadline.
+ */
+export const SHUTDOWN_DRAIN_RESERVE_MS = 300;
+/** Time kept before an invocation's deadline by the end-of-invoke wait and flush, so a slow tap never times it out. */
+export const INVOKE_DEADLINE_MARGIN_MS = 500;
+/** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
+export const STATS_INTERVAL_MS = 60_000;
+
+/** What the lifecycle tells the pipeline about the subscription it made. */
+export interface PipelineContext {
+  logger: Logger;
+  now: () => number;
+  /** The telemetry listener's counters, shipped with the extension's own. */
+  listenerStats: () => ListenerStats;
+  /** Whether platform records (runtimeDone, report) reach the extension at all. */
+  receivesPlatform: boolean;
+}
+
+/** The shipping pipeline, as the lifecycle drives it. */
+export interface Pipeline {
+  /** Records the listener received (in the order Lambda sent them). */
+  receive(records: TelemetryRecord[]): void;
+  /** Opens the spool and replays what an earlier environment left in it; never throws. */
+  open(): Promise<void>;
+  /** An INVOKE: plans the flush; resolves when the extension may call `next` again. */
+  invoke(event: InvokeEvent): Promise<void>;
+  /** A SHUTDOWN: waits for the last records, drains before the deadline, spools the rest, closes. */
+  shutdown(event: ShutdownEvent): Promise<void>;
+  /** A stop without SHUTDOWN (a local signal, a failed Extensions API): drains until `deadlineMs`, closes. */
+  finish(deadlineMs: number, reason?: string): Promise<void>;
+}
+
+/**
+ * Builds the pipeline for a valid configuration: the token provider, the sink and the buffer.
+ * @example
+ * const pipeline = await createPipeline(config, { logger, now: Date.now, listenerStats, receivesPlatform: true });
+ * listener.onBatch = (records) => pipeline.receive(records);
+ */
+export async function createPipeline(config: Config, context: PipelineContext): Promise<Pipeline> {
+  const { logger, now, receivesPlatform } = context;
+  const counters = createCounters();
+  const envelopes = createEnvelopeFactory(config.context);
+  const planner = createFlushPlanner(
+    {
+      strategy: config.flushStrategy,
+      idleThresholdMs: config.idleThresholdMs,
+      telemetryTimeoutMs: config.telemetry.timeoutMs,
+    },
+    { now },
+  );
+
+  // Sending: the sink, and the deadline each batch gets (short per invocation, the hard one at shutdown).
+  let sendDeadline = () => now() + 2 * config.requestTimeoutMs;
+  let tapHealthy = true;
+  let lastFailureKind = '';
+  // The token: fixed, or renewed in the background before it expires (never logged). Its events
+  // (expiring, expired, refused, refresh failed) become records of their own, so users see them.
+  const tokenEvents: TokenEvent[] = [];
+  const tokens = await createTokenProvider(config.tokens, {
+    logger,
+    onEvent: (event) => {
+      if (event.kind !== 'obtained') tokenEvents.push(event);
+    },
+  });
+  void tokens.refresh?.();
+  const tapSink = createDataTapSink(
+    {
+      url: config.tapUrl,
+      token: tokens,
+      maxBodyBytes: config.maxRequestBytes,
+      gzip: config.gzip,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
+    { logger, fetch: httpRequest as unknown as typeof fetch },
+  );
+  // The breaker spares a failing tap while the function runs; at SHUTDOWN (the last chance to send
+  // before the environment and its /tmp go) the drain tries the tap whatever the breaker says, with
+  // the same sink otherwise (a token the tap refused is not sent again).
+  let sink: DataTapSink = tapSink;
+  const spool =
+    config.spoolMaxBytes > 0 ? { dir: config.spoolDir, maxBytes: config.spoolMaxBytes } : undefined;
+  const buffer: TelemetryBuffer<Envelope> = createTelemetryBuffer<Envelope>(
+    {
+      maxItems: 20_000,
+      // A batch is one request, and never more than the memory bound holds.
+      maxBytes: Math.min(config.maxRequestBytes, config.memoryMaxBytes),
+      maxAgeMs: config.telemetry.timeoutMs,
+      capacity: { maxRecords: 1_000_000, maxBytes: config.memoryMaxBytes },
+      overflow: spool ? 'spool' : 'drop',
+      ...(spool ? { spool } : {}),
+    },
+    {
+      priority: (envelope) =>
+        envelope.type.startsWith('platform.') || envelope.type.startsWith('dataTaps.')
+          ? 2
+          : envelope.level === 'ERROR' || envelope.level === 'FATAL'
+            ? 1
+            : 0,
+      logger,
+      flush: async (batch) => {
+        // The batch id is a digest of the record ids (no hash of the bytes sent).
+        const id = batchIdOfEnvelopeLines(batch.lines);
+        const result = await sink.send(
+          id === undefined ? { lines: batch.lines } : { lines: batch.lines, id },
+          {
+            deadline: sendDeadline(),
+          },
+        );
+        counters.add({ sent: result.delivered, requests: result.requests, retries: result.retries });
+        if (result.error) {
+          tapHealthy = false;
+          counters.add({ failedSends: 1 });
+          // Said once per kind of failure (name and status): messages change with every batch.
+          const kind = failureKind(result.error);
+          const fields = {
+            error: `${result.error.name}: ${result.error.message}`,
+            unsent: result.unsent.length,
+          };
+          if (kind !== lastFailureKind) {
+            lastFailureKind = kind;
+            logger.warn('the Data Tap did not take a batch; its records are kept and retried', fields);
+          } else logger.debug('the Data Tap did not take a batch; its records are kept and retried', fields);
+        } else if (!tapHealthy) {
+          tapHealthy = true;
+          lastFailureKind = '';
+          logger.info('the Data Tap takes batches again');
+        }
+        return result.unsent.length > 0 ? { unsent: result.unsent } : undefined;
+      },
+    },
+  );
+
+  // Receiving: records become envelopes; runtimeDone wakes an end-of-invoke wait.
+  const runtimeDone = new Set<string>();
+  // Invocations whose platform.report has not arrived yet (at most a few: reports follow their invocation).
+  const pendingReports = new Set<string>();
+  let wake: (() => void) | undefined;
+  const receive = (records: TelemetryRecord[]) => {
+    const batch: Envelope[] = [];
+    for (const record of records) {
+      if (record.type === 'extension' && isOwnLogLine(record.record)) {
+        counters.add({ ownLinesSkipped: 1 });
+        continue;
+      }
+      const body = record.record as Record<string, unknown> | undefined;
+      if (record.type === 'platform.runtimeDone' && body && typeof body === 'object') {
+        if (typeof body['requestId'] === 'string') runtimeDone.add(body['requestId']);
+      } else if (record.type === 'platform.report' && body && typeof body === 'object') {
+        if (typeof body['requestId'] === 'string') pendingReports.delete(body['requestId']);
+      } else if (record.type === 'platform.logsDropped' && body && typeof body === 'object') {
+        counters.add({
+          lambdaDroppedRecords: typeof body['droppedRecords'] === 'number' ? body['droppedRecords'] : 0,
+          lambdaDroppedBytes: typeof body['droppedBytes'] === 'number' ? body['droppedBytes'] : 0,
+        });
+      }
+      batch.push(envelopes.fromTelemetry(record));
+    }
+    counters.add({ received: batch.length });
+    buffer.push(batch);
+    wake?.();
+  };
+  const waitFor = async (done: () => boolean, maxMs: number) => {
+    const until = now() + maxMs;
+    while (!done() && now() < until) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(1, until - now()));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  };
+
+  // Own records: counters (rate-limited) and drop reports. They are kept in memory within the
+  // buffer's reserve even when the rest overflows (to a full or broken spool), so that the drop
+  // counts reach the tap with the next batch that goes out.
+  const pushOwn = (envelope: Envelope) => buffer.push(envelope, { reserved: true });
+  let lastStatsAt = Number.NEGATIVE_INFINITY;
+  let lastStatsKey = '';
+  const emitOwnRecords = (force: boolean) => {
+    for (const event of tokenEvents.splice(0)) {
+      const { kind, source } = event;
+      const fields: Record<string, unknown> = { kind, source };
+      if (event.expiresAt !== undefined) fields['expiresAt'] = new Date(event.expiresAt).toISOString();
+      if (event.kind === 'refresh-failed') fields['error'] = `${event.error.name}: ${event.error.message}`;
+      pushOwn(
+        envelopes.own(
+          'dataTaps.token',
+          kind === 'expiring' ? 'WARN' : 'ERROR',
+          `the Data Tap token: ${kind}`,
+          fields,
+        ),
+      );
+    }
+    const drops = buffer.takeDropReport();
+    if (drops) {
+      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...drops }));
+    }
+    const snapshot = {
+      ...counters.snapshot(),
+      buffer: buffer.stats(),
+      listener: context.listenerStats(),
+      environmentId: envelopes.environmentId,
+    };
+    const key = JSON.stringify({ ...snapshot.buffer, ...counters.snapshot() });
+    if ((force || drops || now() - lastStatsAt >= STATS_INTERVAL_MS) && key !== lastStatsKey) {
+      lastStatsAt = now();
+      lastStatsKey = key;
+      pushOwn(envelopes.own('dataTaps.stats', 'INFO', 'data-taps extension counters', snapshot));
+    }
+  };
+
+  const finish = async (deadlineMs: number, reason?: string) => {
+    sink = tapSink.withoutBreaker();
+    // Lambda may still hold records of invocations whose report never came: say so, with the ids.
+    const notReceived = [...pendingReports]; // only filled when platform records are received
+    if (notReceived.length > 0) {
+      pushOwn(
+        envelopes.own(
+          'dataTaps.dropped',
+          'WARN',
+          'records of these invocations did not arrive before SHUTDOWN',
+          {
+            cause: 'not-received-before-shutdown',
+            invocations: notReceived.length,
+            requestIds: notReceived.slice(0, 100),
+          },
+        ),
+      );
+    }
+    emitOwnRecords(true);
+    sendDeadline = () => deadlineMs;
+    let drained = await buffer.drain({ deadlineMs });
+    // What the drain itself had to drop (spool full or failing) gets a record too, sent or spooled
+    // if there is still room; the totals are in the last log line in any case.
+    const late = buffer.takeDropReport();
+    if (late) {
+      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
+      drained = await buffer.drain({ deadlineMs });
+    }
+    const { dropped } = buffer.stats();
+    logger.info('shut down', {
+      ...counters.snapshot(),
+      ...drained,
+      dropped: dropped.records,
+      droppedByCause: dropped.byCause,
+      notReceivedInvocations: notReceived.length,
+      reason: reason ?? 'stop',
+    });
+    await tapSink.close();
+    await buffer.close();
+  };
+
+  let currentRequestId: string | undefined;
+  return {
+    receive,
+    async open() {
+      try {
+        const recovered = await buffer.open();
+        if (recovered.replayed > 0 || recovered.corruptSegments > 0) {
+          logger.info('found records spooled by an earlier environment; sending them first', {
+            ...recovered,
+          });
+        }
+      } catch (error) {
+        // A full or read-only /tmp must not take the function down: memory only, spool writes counted.
+        logger.warn(
+          'the spool folder cannot be used: buffering in memory only, what it cannot hold is counted',
+          { spoolDir: config.spoolDir, error: describeError(error) },
+        );
+      }
+    },
+    async invoke(event) {
+      currentRequestId = event.requestId;
+      runtimeDone.clear();
+      if (receivesPlatform) pendingReports.add(event.requestId);
+      const plan = planner.onInvoke();
+      const canWaitForRecords = receivesPlatform && tapHealthy;
+      if (plan.mode === 'end' && canWaitForRecords) {
+        const requestId = event.requestId;
+        // The wait and the flush end well before the invocation's deadline, whatever the tap does: a
+        // flush still running then goes on beside the next invocation (retried after a thaw if need be).
+        const invokeDeadline = event.deadlineMs - INVOKE_DEADLINE_MARGIN_MS;
+        await waitFor(
+          () => runtimeDone.has(requestId),
+          Math.min(plan.waitForRuntimeDoneMs, invokeDeadline - now()),
+        );
+        emitOwnRecords(false);
+        const flushUntil = Math.min(now() + config.requestTimeoutMs, invokeDeadline);
+        if (flushUntil > now()) {
+          const previous = sendDeadline;
+          sendDeadline = () => flushUntil;
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            buffer.flush('end-of-invoke'),
+            new Promise<void>((resolve) => {
+              timer = setTimeout(resolve, flushUntil - now());
+            }),
+          ]);
+          clearTimeout(timer);
+          sendDeadline = previous;
+        }
+      } else {
+        // Background: `next` goes out first (nothing is added to the invocation), then the flush runs
+        // beside the handler.
+        setImmediate(() => {
+          emitOwnRecords(false);
+          void buffer.flush('invoke');
+        });
+      }
+    },
+    async shutdown(event) {
+      const hardDeadline = event.deadlineMs - config.shutdownMarginMs;
+      const lastRequest = currentRequestId;
+      if (receivesPlatform && lastRequest) {
+        await waitFor(
+          () => !pendingReports.has(lastRequest),
+          Math.min(config.telemetry.timeoutMs + 250, hardDeadline - now() - SHUTDOWN_DRAIN_RESERVE_MS),
+        );
+      }
+      await finish(hardDeadline, event.shutdownReason);
+    },
+    finish,
+  };
+}
