@@ -2,6 +2,7 @@
  * The extension's whole configuration: environment variables, validated with zod in one place.
  * Only this file (and the entry) reads the environment; everything else receives a `Config`.
  */
+import { checkTapUrl } from '@data-taps/data-tap-sink';
 import * as z from 'zod/mini';
 import { once } from './once.js';
 import { loadTokenConfig, type TokenConfig } from './token-config.js';
@@ -65,6 +66,8 @@ export interface Config {
  */
 interface Variable<T> {
   schema: () => z.ZodMiniType<T>;
+  /** How an invalid value is shown in its error (as is by default). */
+  display?: (value: string) => string;
   range: string;
   default?: T;
   secret?: boolean;
@@ -119,23 +122,22 @@ const stringVar = (pattern: RegExp, range: string, def?: string, secret = false)
   secret,
 });
 
-const isLoopbackHost = (host: string) =>
-  host === 'localhost' || host === '[::1]' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+/** The URL as an error may show it: a user name or password in it is masked. */
+const withoutCredentials = (value: string) => {
+  if (!URL.canParse(value)) return value;
+  const url = new URL(value);
+  if (url.username === '' && url.password === '') return value;
+  url.username = '***';
+  url.password = '';
+  return url.href;
+};
 
+// The sink's own check (an https URL without credentials; http only for 127.0.0.1, ::1, localhost):
+// what the configuration accepts, the sink takes.
 const urlVar: Variable<string> = {
-  schema: once(() =>
-    z.string().check(
-      z.refine((value) => {
-        try {
-          const url = new URL(value);
-          return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-        } catch {
-          return false;
-        }
-      }),
-    ),
-  ),
-  range: 'an https:// URL (http:// only for a loopback host)',
+  schema: once(() => z.string().check(z.refine((value) => checkTapUrl(value) === undefined))),
+  range: 'an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
+  display: withoutCredentials,
 };
 
 const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
@@ -229,7 +231,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     const parsed = variable.schema().safeParse(raw);
     if (parsed.success) values[name] = parsed.data;
     else {
-      const shown = variable.secret ? '(value hidden)' : `=${show(raw)}`;
+      const shown = variable.secret ? '(value hidden)' : `=${show(variable.display?.(raw) ?? raw)}`;
       errors.push(`${name}${shown} is invalid: it must be ${variable.range}`);
     }
   }

@@ -87,10 +87,18 @@ async function runWithoutShipping(
     return 1;
   }
   logger.warn('not shipping telemetry until the configuration above is fixed; the function runs normally');
-  for (;;) {
-    const event = await nextOrStop(client, signal);
-    if (!event || event.eventType === 'SHUTDOWN') return 0;
-  }
+  return stayRegistered(client, signal, nextOrStop(client, signal));
+}
+
+/** Goes through the lifecycle without shipping until SHUTDOWN (or a local stop); resolves with 0. */
+async function stayRegistered(
+  client: ExtensionsClient,
+  signal: AbortSignal | undefined,
+  first: ReturnType<typeof nextOrStop>,
+): Promise<number> {
+  let event = await first;
+  while (event && event.eventType !== 'SHUTDOWN') event = await nextOrStop(client, signal);
+  return 0;
 }
 
 /**
@@ -218,8 +226,12 @@ async function runShipping(config: Config, logger: ExtensionLogger, options: Run
       receivesPlatform: subscribed && config.telemetry.types.includes('platform'),
     });
   } catch (error) {
+    // Such as a token source whose module is missing from the layer: the function must not pay for it.
+    logger.error('the extension cannot ship telemetry: the function runs normally without it', {
+      error: describeError(error),
+    });
     await listener.close();
-    throw error;
+    return stayRegistered(client, options.signal, nextEvent);
   }
   pipeline = ready;
   for (const records of early.splice(0)) ready.receive(records);

@@ -69,3 +69,4 @@ export {
 } from './stdout-sink.js';
 export { isTokenProvider, type TokenProvider } from './token.js';
 export type { TokenEvent, TokenStatus } from './token-watch.js';
+export { checkTapUrl } from './url.js';

@@ -115,11 +115,22 @@ describe('loadConfig', () => {
       'http://localhost:8080/',
     );
     expect(errorsOf({ ...base, BD_DATA_TAP_URL: 'not a url' }).errors).toEqual([
-      'BD_DATA_TAP_URL="not a url" is invalid: it must be an https:// URL (http:// only for a loopback host)',
+      'BD_DATA_TAP_URL="not a url" is invalid: it must be an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
     ]);
     expect(errorsOf({ ...base, BD_DATA_TAP_URL: 'http://tap.example.com/' }).errors).toEqual([
-      'BD_DATA_TAP_URL="http://tap.example.com/" is invalid: it must be an https:// URL (http:// only for a loopback host)',
+      'BD_DATA_TAP_URL="http://tap.example.com/" is invalid: it must be an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
     ]);
+  });
+
+  it('takes exactly the tap URLs the sink takes, and never shows a password from one', () => {
+    expect(expectOk({ ...base, BD_DATA_TAP_URL: 'http://[::1]:8080/' }).tapUrl).toBe('http://[::1]:8080/');
+    // The sink refuses these; so does the configuration, at once, rather than the first flush.
+    expect(errorsOf({ ...base, BD_DATA_TAP_URL: 'http://127.0.0.2:8080/' }).errors).toHaveLength(1);
+    const [line] = errorsOf({ ...base, BD_DATA_TAP_URL: 'https://user:s3cret@tap.example/' }).errors;
+    expect(line).toBe(
+      'BD_DATA_TAP_URL="https://***@tap.example/" is invalid: it must be an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
+    );
+    expect(line).not.toContain('s3cret');
   });
 
   it.each([
@@ -167,7 +178,7 @@ describe('loadConfig', () => {
     const { errors, lifecycle } = errorsOf({ AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001' });
     expect(errors).toEqual([
       'BD_TAP_CLIENT_TOKEN is not set: it must be a non-empty Data Tap client token (visible ASCII, no spaces) (BD_TAP_TOKEN_SOURCE=static needs it)',
-      'BD_DATA_TAP_URL is not set: it must be an https:// URL (http:// only for a loopback host)',
+      'BD_DATA_TAP_URL is not set: it must be an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
     ]);
     expect(lifecycle).toEqual({
       runtimeApi: '127.0.0.1:9001',
