@@ -71,7 +71,8 @@ export const TOKEN_VARIABLES = {
   BD_TAP_TOKEN_SECRET_KEY: 'a JSON key (letters, digits, "_", "-", ".")',
   BD_TAP_TOKEN_PARAMETER: 'an SSM parameter name (such as /data-taps/token) or ARN',
   BD_TAP_TOKEN_REGION: 'an AWS region such as eu-west-1',
-  BD_TAP_TOKEN_ENDPOINT: 'an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
+  BD_TAP_TOKEN_ENDPOINT:
+    'an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
   BD_TAP_TOKEN_REFRESH_BEFORE_MS: 'an integer from 0 to 86400000',
   BD_TAP_TOKEN_WARN_BEFORE_MS: 'an integer from 0 to 86400000',
   BD_TAP_TOKEN_URL: 'an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
