@@ -1,8 +1,9 @@
 // Benchmarks of the built extension (run `pnpm build` first; `pnpm bench` in apps/extension).
 // Every figure is printed beside a baseline measured in the same run on the same machine:
 //   1. bundle size vs its 150 KB target;
-//   2. cold start: spawn -> registered and subscribed, vs spawn -> exit of a bare `node -e ''`
-//      and spawn -> registered of a no-op extension (bench/noop-extension.mjs);
+//   2. cold start: spawn -> registered and subscribed, vs spawn -> exit of a bare `node -e ''`,
+//      spawn -> registered of a no-op extension (bench/noop-extension.mjs) and spawn -> subscribed
+//      of the least a subscribing extension can do (bench/subscribe-only.cjs: node:http, no checks);
 //   3. idle RSS after Init, vs a bare idle node process and the no-op extension;
 //   4. INVOKE -> the extension's next `next` call with a healthy tap (median, p90, p99), vs the no-op.
 // Usage: node bench/extension.bench.mjs [coldStartRuns=15] [invocations=300]
@@ -20,6 +21,7 @@ const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const zipPath = join(appDir, 'dist/extension.zip');
 const bundlePath = join(appDir, 'dist/layer/data-taps-lambda-extension/index.cjs');
 const noopPath = join(appDir, 'bench/noop-extension.mjs');
+const floorPath = join(appDir, 'bench/subscribe-only.cjs');
 const COLD_RUNS = Number(process.argv[2] ?? 15);
 const INVOCATIONS = Number(process.argv[3] ?? 300);
 // "Under 150 KB" read strictly: 150,000 bytes (not 150 KiB).
@@ -128,6 +130,7 @@ console.log(
 // 2 + 3. cold start and idle RSS, interleaved runs of the three candidates
 const bare = [];
 const noop = [];
+const floor = [];
 const ext = [];
 // Spawn -> the first `next` call: the end of the extension's Init, what a cold start waits for.
 const initDone = { noop: [], ext: [] };
@@ -147,6 +150,18 @@ for (let i = 0; i < COLD_RUNS; i++) {
     initDone.noop.push(performance.now() - run.t0);
     await sleep(200);
     rss.noop.push(rssKb(run.child.pid));
+    run.child.kill('SIGKILL');
+    await lambda.close();
+  }
+  {
+    const lambda = await startLambda();
+    const run = await timeUntil(
+      process.execPath,
+      [floorPath],
+      envFor(lambda.api.runtimeApi, tap.url, spoolDir),
+      () => lambda.telemetry.subscriptions.length === 1,
+    );
+    floor.push(run.ms);
     run.child.kill('SIGKILL');
     await lambda.close();
   }
@@ -179,6 +194,9 @@ for (let i = 0; i < COLD_RUNS; i++) {
 console.log(`cold start (median of ${COLD_RUNS}):`);
 console.log(`  bare node -e '' spawn->exit        ${ms(median(bare))}`);
 console.log(`  no-op extension spawn->registered  ${ms(median(noop))}`);
+console.log(
+  `  subscribe-only floor spawn->registered+subscribed ${ms(median(floor))}  (+${ms(median(floor) - median(bare))} over bare node)`,
+);
 console.log(
   `  data-taps spawn->registered+subscribed ${ms(median(ext))}  (+${ms(median(ext) - median(bare))} over bare node; target within 20 ms)`,
 );
