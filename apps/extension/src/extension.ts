@@ -149,12 +149,14 @@ async function runShipping(config: Config, logger: ExtensionLogger, options: Run
   // Records that arrive before the pipeline is loaded wait here, in order.
   let pipeline: Pipeline | undefined;
   const early: TelemetryRecord[][] = [];
+  // Set when no pipeline can be built: records are then acknowledged and let go.
+  let discarding = false;
   const listener = createTelemetryListener(
     { address: config.receiverAddress, port: config.receiverPort },
     {
       onBatch: (records) => {
         if (pipeline) pipeline.receive(records);
-        else early.push(records);
+        else if (!discarding) early.push(records);
       },
       logger,
     },
@@ -230,8 +232,12 @@ async function runShipping(config: Config, logger: ExtensionLogger, options: Run
     logger.error('the extension cannot ship telemetry: the function runs normally without it', {
       error: describeError(error),
     });
+    // The listener stays up (Lambda's deliveries are acknowledged), its records let go.
+    discarding = true;
+    early.length = 0;
+    const code = await stayRegistered(client, options.signal, nextEvent);
     await listener.close();
-    return stayRegistered(client, options.signal, nextEvent);
+    return code;
   }
   pipeline = ready;
   for (const records of early.splice(0)) ready.receive(records);

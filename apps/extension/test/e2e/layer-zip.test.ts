@@ -39,8 +39,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function launch(env: Record<string, string>) {
-  const child: ChildProcess = spawn(join(layerDir, LAUNCHER), [], {
+function launch(env: Record<string, string>, dir = layerDir) {
+  const child: ChildProcess = spawn(join(dir, LAUNCHER), [], {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -131,6 +131,37 @@ describe('the layer zip', () => {
       .find((l) => l['msg'] === 'shut down');
     expect(shutDown?.['spooled']).toBeGreaterThan(0);
     expect(ext.output()).toContain('the Data Tap did not take a batch');
+  });
+
+  it('with a token source whose file is missing from the layer, says so, stays out of the way and exits 0', async () => {
+    const partial = mkdtempSync(join(tmpdir(), 'dt-layer-partial-'));
+    cleanups.push(() => rmSync(partial, { recursive: true, force: true }));
+    await extractZip(zipPath, partial);
+    rmSync(join(partial, 'data-taps-lambda-extension/token-aws.cjs'));
+    const { lambda, tap, ws } = await setup(cleanups);
+    const ext = launch(
+      lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, {
+        BD_TAP_TOKEN_SOURCE: 'secretsmanager',
+        BD_TAP_TOKEN_SECRET_ID: 'data-taps/tap-token',
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'not-a-real-secret',
+      }),
+      partial,
+    );
+    await lambda.api.waitForRegistrations(1);
+    await until(() => lambda.telemetry.subscriptions.length === 1);
+    await lambda.api.waitForIdle();
+    await lambda.api.invoke({ requestId: 'm1' });
+    await lambda.telemetry.deliver(invocationRecords('m1', ['not shipped\n']).logs);
+    await lambda.api.invoke({ requestId: 'm2' });
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 2000 });
+    expect(await ext.exited).toBe(0);
+    expect(tap.requests).toHaveLength(0);
+    expect(ext.output()).toContain(
+      'the extension cannot ship telemetry: the function runs normally without it',
+    );
+    expect(ext.output()).toContain('token-aws.cjs');
+    expect(ext.output()).not.toContain('not-a-real-secret');
   });
 
   it('with a bad configuration, stays registered, says which variable is wrong and exits 0 at SHUTDOWN', async () => {

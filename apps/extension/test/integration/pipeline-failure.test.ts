@@ -26,6 +26,10 @@ describe('runExtension when the shipping pipeline cannot be built', () => {
     await until(() => lambda.telemetry.subscriptions.length === 1);
     await lambda.api.waitForIdle();
     await lambda.api.invoke({ requestId: 'r1' });
+    // Lambda's deliveries are still acknowledged (the records let go), so it has nothing to retry.
+    expect(
+      await lambda.telemetry.deliver([{ time: new Date().toISOString(), type: 'function', record: 'x\n' }]),
+    ).toBe(200);
     await lambda.api.invoke({ requestId: 'r2' });
     await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1000 });
     expect(await running).toBe(0);
