@@ -24,8 +24,6 @@ import { httpRequest } from './http-request.js';
 import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 
-export { describeError } from './describe-error.js';
-
 /** What the entry gives the extension. */
 export interface RunOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -146,7 +144,7 @@ async function runShipping(config: Config, logger: ExtensionLogger, options: Run
   });
   registering.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
-  // Records that arrive before the pipeline is loaded wait here, in order.
+  // Records that arrive before the pipeline is built wait here, in order.
   let pipeline: Pipeline | undefined;
   const early: TelemetryRecord[][] = [];
   // Set when no pipeline can be built: records are then acknowledged and let go.

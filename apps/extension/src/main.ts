@@ -1,7 +1,8 @@
 /**
  * The extension's entry: the only place that touches process.env, signals and the exit code.
  */
-import { describeError, runExtension } from './extension.js';
+import { describeError } from './describe-error.js';
+import { runExtension } from './extension.js';
 
 const stop = new AbortController();
 // Lambda never signals an extension (it SIGKILLs at the shutdown deadline); local runs may.
