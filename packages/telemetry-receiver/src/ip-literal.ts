@@ -8,6 +8,7 @@
 
 const IPV4_OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const IPV4 = new RegExp(`^(?:${IPV4_OCTET}\\.){3}${IPV4_OCTET}$`);
+const IPV6_CHARACTERS = /^[0-9A-Fa-f:.]+$/;
 
 /**
  * True for a dotted-quad IPv4 address (`127.0.0.1`), as `net.isIPv4` decides.
@@ -25,5 +26,7 @@ export function isIpv4Literal(value: string): boolean {
  * isIpv6Literal('sandbox'); // false
  */
 export function isIpv6Literal(value: string): boolean {
-  return value.includes(':') && !value.includes('%') && URL.canParse(`http://[${value}]/`);
+  // Only hex digits, colons and dots (an embedded IPv4) reach the parser: anything else could make
+  // it read another URL (`@` starts a host, `#` a fragment, `]` ends the brackets).
+  return IPV6_CHARACTERS.test(value) && value.includes(':') && URL.canParse(`http://[${value}]/`);
 }
