@@ -108,6 +108,28 @@ describe('the layer zip', () => {
     expect(ext.output()).not.toContain(TOKEN);
   });
 
+  it("does not take the function's NODE_OPTIONS (a preload meant for the function)", async () => {
+    const { lambda, tap, ws } = await setup(cleanups);
+    const ext = launch({
+      ...lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir),
+      NODE_OPTIONS: '--require ./instrument.js',
+    });
+    await lambda.api.waitForRegistrations(1);
+    await until(() => lambda.telemetry.subscriptions.length === 1);
+    await lambda.api.waitForIdle();
+    const r1 = invocationRecords('r1', ['with NODE_OPTIONS set\n']);
+    await lambda.api.invoke({ requestId: 'r1' });
+    await lambda.telemetry.deliver([...r1.start, ...r1.logs, ...r1.runtimeDone, ...r1.report]);
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 2000 });
+    expect(await ext.exited).toBe(0);
+    expect(
+      tap
+        .accepted()
+        .filter((l) => l['type'] === 'function')
+        .map((l) => l['message']),
+    ).toEqual(['with NODE_OPTIONS set']);
+  });
+
   it('with a tap that fails, keeps the records in the spool and says so, then exits 0', async () => {
     const { lambda, tap, ws } = await setup(cleanups);
     tap.answer(() => ({ status: 500 }));
