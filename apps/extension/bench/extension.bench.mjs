@@ -135,51 +135,43 @@ const ext = [];
 // Spawn -> the first `next` call: the end of the extension's Init, what a cold start waits for.
 const initDone = { noop: [], ext: [] };
 const rss = { bare: [], noop: [], ext: [] };
+/**
+ * One cold start in a fresh fake Lambda: spawn -> `ready` (registered, or subscribed), then
+ * optionally spawn -> the first `next` and the idle RSS 200 ms later.
+ */
+async function coldStart(command, args, ready, { init = true } = {}) {
+  const lambda = await startLambda();
+  const run = await timeUntil(command, args, envFor(lambda.api.runtimeApi, tap.url, spoolDir), () =>
+    ready(lambda),
+  );
+  const result = { ms: run.ms };
+  if (init) {
+    await lambda.api.waitForIdle();
+    result.initDone = performance.now() - run.t0;
+    await sleep(200);
+    result.rssKb = rssKb(run.child.pid);
+  }
+  run.child.kill('SIGKILL');
+  await lambda.close();
+  return result;
+}
+const registered = (lambda) => lambda.api.registrations.length === 1;
+const subscribed = (lambda) => lambda.telemetry.subscriptions.length === 1;
+
 for (let i = 0; i < COLD_RUNS; i++) {
   bare.push(await bareNodeStart());
   {
-    const lambda = await startLambda();
-    const run = await timeUntil(
-      process.execPath,
-      [noopPath],
-      envFor(lambda.api.runtimeApi, tap.url, spoolDir),
-      () => lambda.api.registrations.length === 1,
-    );
+    const run = await coldStart(process.execPath, [noopPath], registered);
     noop.push(run.ms);
-    await lambda.api.waitForIdle();
-    initDone.noop.push(performance.now() - run.t0);
-    await sleep(200);
-    rss.noop.push(rssKb(run.child.pid));
-    run.child.kill('SIGKILL');
-    await lambda.close();
+    initDone.noop.push(run.initDone);
+    rss.noop.push(run.rssKb);
   }
+  floor.push((await coldStart(process.execPath, [floorPath], subscribed, { init: false })).ms);
   {
-    const lambda = await startLambda();
-    const run = await timeUntil(
-      process.execPath,
-      [floorPath],
-      envFor(lambda.api.runtimeApi, tap.url, spoolDir),
-      () => lambda.telemetry.subscriptions.length === 1,
-    );
-    floor.push(run.ms);
-    run.child.kill('SIGKILL');
-    await lambda.close();
-  }
-  {
-    const lambda = await startLambda();
-    const run = await timeUntil(
-      launcher,
-      [],
-      envFor(lambda.api.runtimeApi, tap.url, spoolDir),
-      () => lambda.telemetry.subscriptions.length === 1,
-    );
+    const run = await coldStart(launcher, [], subscribed);
     ext.push(run.ms);
-    await lambda.api.waitForIdle();
-    initDone.ext.push(performance.now() - run.t0);
-    await sleep(200);
-    rss.ext.push(rssKb(run.child.pid));
-    run.child.kill('SIGKILL');
-    await lambda.close();
+    initDone.ext.push(run.initDone);
+    rss.ext.push(run.rssKb);
   }
   {
     const idle = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
