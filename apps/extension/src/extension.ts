@@ -208,9 +208,9 @@ async function runShipping(config: Config, logger: ExtensionLogger, options: Run
     }
   }
 
-  // Init ends with the first `next`: it goes out now. The pipeline is built while Lambda finishes
-  // the Init (the runtime's own start takes longer) and before the first event is handled; records
-  // that arrive meanwhile wait in `early`.
+  // Init ends with the first `next`: it goes out now. The pipeline is built after it, beside the
+  // runtime's own start, and before the first event is handled; records that arrive meanwhile wait
+  // in `early`.
   let nextEvent = nextOrStop(client, options.signal);
   nextEvent.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   // Let the request go out (its socket is attached on the next tick) before the synchronous work.
