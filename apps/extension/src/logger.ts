@@ -20,7 +20,7 @@ export interface Logger {
 }
 
 /** pino's numeric levels, to decide whether a line is written without building pino for it. */
-const LEVEL_VALUES: Record<string, number> = {
+const LEVEL_VALUES = {
   trace: 10,
   debug: 20,
   info: 30,
@@ -28,9 +28,7 @@ const LEVEL_VALUES: Record<string, number> = {
   error: 50,
   fatal: 60,
   silent: Number.POSITIVE_INFINITY,
-};
-const INFO = 30;
-const WARN = 40;
+} as const;
 type Method = 'debug' | 'info' | 'warn' | 'error';
 /** Lines held before {@link ExtensionLogger.release} at most; the next one releases them all. */
 const MAX_HELD_LINES = 64;
@@ -54,7 +52,7 @@ export interface ExtensionLogger extends Logger {
  * logger.info('registered', { extensionId });
  */
 export function createLogger(level: string, options: { fd?: number; hold?: boolean } = {}) {
-  const threshold = LEVEL_VALUES[level] ?? INFO;
+  const threshold: number = LEVEL_VALUES[level as keyof typeof LEVEL_VALUES] ?? LEVEL_VALUES.info;
   let root: pino.Logger | undefined;
   // The time of the held line being written; pino's own clock otherwise.
   let heldTime: number | undefined;
@@ -81,9 +79,10 @@ export function createLogger(level: string, options: { fd?: number; hold?: boole
     }
     heldTime = undefined;
   };
-  const write = (method: Method, value: number, message: string, fields?: Record<string, unknown>) => {
+  const write = (method: Method, message: string, fields?: Record<string, unknown>) => {
+    const value = LEVEL_VALUES[method];
     if (value < threshold) return;
-    if (held && value < WARN && held.length < MAX_HELD_LINES) {
+    if (held && value < LEVEL_VALUES.warn && held.length < MAX_HELD_LINES) {
       held.push({ method, message, fields: fields ?? {}, time: Date.now() });
       return;
     }
@@ -92,10 +91,10 @@ export function createLogger(level: string, options: { fd?: number; hold?: boole
     root[method](fields ?? {}, message);
   };
   const logger: ExtensionLogger = {
-    debug: (message, fields) => write('debug', 20, message, fields),
-    info: (message, fields) => write('info', 30, message, fields),
-    warn: (message, fields) => write('warn', 40, message, fields),
-    error: (message, fields) => write('error', 50, message, fields),
+    debug: (message, fields) => write('debug', message, fields),
+    info: (message, fields) => write('info', message, fields),
+    warn: (message, fields) => write('warn', message, fields),
+    error: (message, fields) => write('error', message, fields),
     release,
   };
   return { logger };
