@@ -4,6 +4,9 @@ import { defineConfig, type Options } from 'tsup';
 
 type Plugin = NonNullable<Options['esbuildPlugins']>[number];
 
+/** This app's folder (where this file is). */
+const appDir = dirname(new URL(import.meta.url).pathname);
+
 /**
  * pino modules for features the extension never uses, replaced in the bundle by a function that
  * throws a clear error if the feature is ever asked for. pino loads them only for those features
@@ -93,7 +96,7 @@ const lazyPino: Plugin = {
     build.onLoad({ filter: /.*/, namespace: 'lazy-pino' }, () => ({
       contents: `let m;const load=()=>m??=require('pino');module.exports=function pino(...args){return load()(...args)};`,
       loader: 'js',
-      resolveDir: join(dirname(new URL(import.meta.url).pathname), 'src'),
+      resolveDir: join(appDir, 'src'),
     }));
   },
 };
@@ -137,10 +140,10 @@ const lazyTokenSources: Plugin = {
  * Built-ins the extension does not use before its first flush, loaded on first use instead of at
  * start: each import of one of them resolves to a module of getters that requires the built-in the
  * first time one of its exports is read. zlib serves only gzip (off by default), https and its TLS
- * the first request to an https tap, crypto the first batch id; stream/consumers a response body.
- * Together they are ~8 ms of a cold start on a 2-core machine (see bench/).
+ * the first request to an https tap, crypto the first record id and batch id. Together they are
+ * several ms of a cold start on a 2-core machine (see bench/).
  */
-const LAZY_BUILTINS = ['node:crypto', 'node:https', 'node:zlib', 'node:stream/consumers'];
+const LAZY_BUILTINS = ['node:crypto', 'node:https', 'node:zlib'];
 const lazyBuiltins: Plugin = {
   name: 'lazy-builtins',
   setup(build) {
@@ -182,7 +185,7 @@ function namedImports(source: string, specifier: string): string[] {
   return [...names];
 }
 
-const sinkSources = join(dirname(new URL(import.meta.url).pathname), '../../packages/data-tap-sink/src');
+const sinkSources = join(appDir, '../../packages/data-tap-sink/src');
 
 // The extension: one bundled file, every dependency inlined, no code splitting, minified. Function names are not
 // kept (keepNames costs ~10 KB of the 150 KB budget and parse time at every cold start): our error
