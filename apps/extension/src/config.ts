@@ -2,10 +2,10 @@
  * The extension's whole configuration: environment variables, validated with zod in one place.
  * Only this file (and the entry) reads the environment; everything else receives a `Config`.
  */
-import { checkTapUrl } from '@data-taps/data-tap-sink';
 import * as z from 'zod/mini';
 import { once } from './once.js';
 import { loadTokenConfig, type TokenConfig } from './token-config.js';
+import { show, URL_RANGE, urlSchema } from './variable-text.js';
 
 /** Telemetry API schema versions the extension can subscribe with. */
 export const SCHEMA_VERSIONS = ['2022-07-01', '2022-12-13', '2025-01-29'] as const;
@@ -132,13 +132,7 @@ const withoutCredentials = (value: string) => {
   return url.href;
 };
 
-// The sink's own check (an https URL without credentials; http only for 127.0.0.1, ::1, localhost):
-// what the configuration accepts, the sink takes.
-const urlVar: Variable<string> = {
-  schema: once(() => z.string().check(z.refine((value) => checkTapUrl(value) === undefined))),
-  range: 'an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
-  display: withoutCredentials,
-};
+const urlVar: Variable<string> = { schema: urlSchema, range: URL_RANGE, display: withoutCredentials };
 
 const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
   schema: once(() =>
@@ -208,8 +202,6 @@ export type LoadedConfig =
         | { runtimeApi: string; extensionName: string; logLevel: Config['logLevel']; strict: boolean }
         | undefined;
     };
-
-const show = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 
 /**
  * Reads and validates the configuration from an environment. Never throws; an invalid environment

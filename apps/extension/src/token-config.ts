@@ -3,9 +3,9 @@
  * source, validated in one place (like `loadConfig`). Only this file and config.ts read the
  * environment; the provider itself is built by token-provider.ts.
  */
-import { checkTapUrl } from '@data-taps/data-tap-sink';
 import * as z from 'zod/mini';
 import { once } from './once.js';
+import { show, URL_RANGE, urlSchema } from './variable-text.js';
 
 /** The token sources the extension can use. */
 export const TOKEN_SOURCES = ['static', 'secretsmanager', 'ssm', 'boilingdata'] as const;
@@ -71,20 +71,16 @@ export const TOKEN_VARIABLES = {
   BD_TAP_TOKEN_SECRET_KEY: 'a JSON key (letters, digits, "_", "-", ".")',
   BD_TAP_TOKEN_PARAMETER: 'an SSM parameter name (such as /data-taps/token) or ARN',
   BD_TAP_TOKEN_REGION: 'an AWS region such as eu-west-1',
-  BD_TAP_TOKEN_ENDPOINT:
-    'an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
+  BD_TAP_TOKEN_ENDPOINT: URL_RANGE,
   BD_TAP_TOKEN_REFRESH_BEFORE_MS: 'an integer from 0 to 86400000',
   BD_TAP_TOKEN_WARN_BEFORE_MS: 'an integer from 0 to 86400000',
-  BD_TAP_TOKEN_URL: 'an https:// URL without credentials (http:// only for 127.0.0.1, [::1] or localhost)',
+  BD_TAP_TOKEN_URL: URL_RANGE,
   BD_TAP_TOKEN_API_KEY: 'a non-empty API key',
   BD_TAP_TOKEN_LIFETIME: 'a lifetime from 10m to 24h, such as 24h or 90m',
   BD_TAP_TOKEN_TAP_OWNER: 'a BoilingData user name (the tap owner who shared it with you)',
 } as const;
 
 type Name = keyof typeof TOKEN_VARIABLES;
-
-// The sink's own check for the URLs it calls (https without credentials; http only for a loopback host).
-const urlSchema = once(() => z.string().check(z.refine((value) => checkTapUrl(value) === undefined)));
 
 const lifetimeSchema = once(() =>
   z.string().check(
@@ -161,8 +157,6 @@ const NEEDS: Record<TokenSource, { required: Name[]; optional: Name[] }> = {
     ],
   },
 };
-
-const show = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 
 /**
  * Reads and validates the token source configuration. Never throws: an invalid environment gives
