@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { extensionEnv } from './extension-env.mjs';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
@@ -39,20 +40,7 @@ const api = createServer((req, res) => {
 });
 await new Promise((resolve) => api.listen(0, '127.0.0.1', resolve));
 const spoolDir = mkdtempSync(join(tmpdir(), 'dt-compare-'));
-// The extension's environment only: a variable such as NODE_EXTRA_CA_CERTS slows every node start.
-const env = {
-  PATH: process.env.PATH,
-  AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${api.address().port}`,
-  AWS_LAMBDA_FUNCTION_NAME: 'compare',
-  AWS_REGION: 'us-east-1',
-  BD_TAP_CLIENT_TOKEN: 'compare-token',
-  BD_DATA_TAP_URL: 'http://127.0.0.1:9/',
-  RECEIVER_ADDRESS: '127.0.0.1',
-  RECEIVER_PORT: '0',
-  TIMEOUT_MS: '25',
-  DATA_TAPS_SPOOL_DIR: spoolDir,
-  DATA_TAPS_LOG_LEVEL: 'warn',
-};
+const env = extensionEnv(`127.0.0.1:${api.address().port}`, 'http://127.0.0.1:9/', spoolDir);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 

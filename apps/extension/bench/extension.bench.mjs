@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createFakeExtensionsApi } from '@data-taps/extensions-api/testing';
 import { extractZip } from '@data-taps/lambda-sandbox';
 import { createFakeTelemetryApi } from '@data-taps/telemetry-receiver/testing';
+import { extensionEnv } from './extension-env.mjs';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const zipPath = join(appDir, 'dist/extension.zip');
@@ -77,22 +78,6 @@ async function startLambda() {
   };
 }
 
-function envFor(runtimeApi, tapUrl, spoolDir) {
-  return {
-    PATH: process.env.PATH,
-    AWS_LAMBDA_RUNTIME_API: runtimeApi,
-    AWS_LAMBDA_FUNCTION_NAME: 'bench',
-    AWS_REGION: 'us-east-1',
-    BD_TAP_CLIENT_TOKEN: 'bench-token',
-    BD_DATA_TAP_URL: tapUrl,
-    RECEIVER_ADDRESS: '127.0.0.1',
-    RECEIVER_PORT: '0',
-    TIMEOUT_MS: '25',
-    DATA_TAPS_SPOOL_DIR: spoolDir,
-    DATA_TAPS_LOG_LEVEL: 'warn',
-  };
-}
-
 /** Spawns `command`, resolves when `ready()` holds, with the elapsed ms; the process keeps running. */
 async function timeUntil(command, args, env, ready) {
   const t0 = performance.now();
@@ -103,7 +88,7 @@ async function timeUntil(command, args, env, ready) {
 
 // The baselines get the extension's environment, not this process's: a variable such as
 // NODE_EXTRA_CA_CERTS (set on some machines) alone adds tens of ms to every node start.
-const baseEnv = envFor('127.0.0.1:9', 'http://127.0.0.1:9/', tmpdir());
+const baseEnv = extensionEnv('127.0.0.1:9', 'http://127.0.0.1:9/', tmpdir());
 
 async function bareNodeStart() {
   const t0 = performance.now();
@@ -141,7 +126,7 @@ const rss = { bare: [], noop: [], ext: [] };
  */
 async function coldStart(command, args, ready, { init = true } = {}) {
   const lambda = await startLambda();
-  const run = await timeUntil(command, args, envFor(lambda.api.runtimeApi, tap.url, spoolDir), () =>
+  const run = await timeUntil(command, args, extensionEnv(lambda.api.runtimeApi, tap.url, spoolDir), () =>
     ready(lambda),
   );
   const result = { ms: run.ms };
@@ -246,7 +231,7 @@ async function invokeLatencies(command, args, env, withTelemetry) {
   await lambda.close();
   return out;
 }
-const env = envFor('', tap.url, spoolDir);
+const env = extensionEnv('', tap.url, spoolDir);
 const noopInvoke = await invokeLatencies(process.execPath, [noopPath], env, false);
 const extInvoke = await invokeLatencies(launcher, [], env, true);
 console.log(`INVOKE -> next (${INVOCATIONS} invocations, 7 records each to a healthy tap):`);
