@@ -127,7 +127,7 @@ export interface ExtensionsClient {
   initError(errorType: string, error: ErrorReport): Promise<void>;
   /** `POST /exit/error`: reports an error before exiting. Lambda answers 202; then exit. */
   exitError(errorType: string, error: ErrorReport): Promise<void>;
-  /** The id from `register()`, `undefined` before it succeeded. */
+  /** The id from `register()` (or the `extensionId` option), `undefined` before it succeeded. */
   readonly extensionId: string | undefined;
   /** Closes the keep-alive sockets of the `node:http` transport. Idempotent; the client stays usable. */
   close(): void;
@@ -152,11 +152,8 @@ export function createExtensionsClient(
   options: ExtensionsClientOptionsInput,
   deps: ExtensionsClientDeps = {},
 ): ExtensionsClient {
-  const { runtimeApi, extensionName, apiVersion } = parseOptions(
-    extensionsClientOptionsSchema,
-    options,
-    'options',
-  );
+  const parsed = parseOptions(extensionsClientOptionsSchema, options, 'options');
+  const { runtimeApi, extensionName, apiVersion } = parsed;
   const logger = deps.logger ?? noopLogger;
   const baseUrl = `http://${runtimeApi}/${apiVersion}/extension/`;
   let agent: Agent | undefined;
@@ -170,7 +167,8 @@ export function createExtensionsClient(
     return nodeTransport;
   };
 
-  let extensionId: string | undefined;
+  // Set by register(), or given: a registration made before this client existed.
+  let extensionId: string | undefined = parsed.extensionId;
   let registering = false;
   let nextPending = false;
 

@@ -16,6 +16,11 @@ const HEADER_TOKEN = /^[\x21-\x7e]+$/;
  * | `runtimeApi` | `string` | required | `host:port` of the Runtime API, the value of `AWS_LAMBDA_RUNTIME_API` |
  * | `extensionName` | `string` | required | sent as `Lambda-Extension-Name`; must equal the executable's file name |
  * | `apiVersion` | `'2020-01-01'` | `'2020-01-01'` | path prefix of the Extensions API |
+ * | `extensionId` | `string` | none | the id of a registration already made for this extension (see below) |
+ *
+ * With `extensionId` the client starts registered: `next()` and the error reports use that id and
+ * `register()` is refused. It serves an extension whose small entry file registers before the rest
+ * of its code is loaded (to reach `register` as early as possible), then hands the id over.
  *
  * @example
  * ```ts
@@ -41,6 +46,11 @@ export const extensionsClientOptionsSchema = z.strictObject({
       z.regex(HEADER_TOKEN, 'expected visible ASCII characters without spaces (the executable file name)'),
     ),
   apiVersion: z._default(z.literal('2020-01-01'), '2020-01-01'),
+  extensionId: z.optional(
+    z
+      .string()
+      .check(z.minLength(1, 'expected a non-empty id'), z.regex(HEADER_TOKEN, 'expected visible ASCII')),
+  ),
 });
 
 /**
