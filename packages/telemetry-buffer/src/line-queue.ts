@@ -1,3 +1,27 @@
+/** V8's header of a sequential string on 64-bit builds without pointer compression (map, hash, length). */
+const STRING_HEADER_BYTES = 16;
+/** A queued record's slots in the queue's five parallel arrays, 8 bytes each. */
+const SLOT_BYTES = 40;
+/** A character V8 cannot store in a one-byte (Latin-1) string. */
+const TWO_BYTE = /[^\u0000-\u00ff]/;
+
+/**
+ * What a queued line costs in V8's heap, which is what the memory bound is about: the string (a
+ * header, then one byte per character, or two for every character once one is above U+00FF),
+ * rounded up to 8 bytes, plus its slots in the queue's arrays. Its UTF-8 size (`size`, newline
+ * included) tells an ASCII line at once; other lines are scanned.
+ */
+export function lineCost(line: string, size: number): number {
+  const chars = line.length;
+  const width = size - 1 === chars || !TWO_BYTE.test(line) ? 1 : 2;
+  return ((STRING_HEADER_BYTES + chars * width + 7) & ~7) + SLOT_BYTES;
+}
+
+/** The least `lines` lines of `bytes` UTF-8 bytes (newlines included) cost in the heap: all ASCII. */
+export function leastCost(lines: number, bytes: number): number {
+  return bytes - lines + lines * (STRING_HEADER_BYTES + SLOT_BYTES);
+}
+
 /**
  * A slice of the queue taken out for a flush (or for the spool): parallel arrays, oldest first.
  * `origins` holds the spool segment a line was loaded from (0: never on disk).
@@ -9,11 +33,13 @@ export interface Entries {
   times: number[];
   origins: number[];
   bytes: number;
+  /** What the lines cost in the heap ({@link lineCost}). */
+  memory: number;
 }
 
 /** Empty parallel arrays. */
 export function emptyEntries(): Entries {
-  return { lines: [], sizes: [], priorities: [], times: [], origins: [], bytes: 0 };
+  return { lines: [], sizes: [], priorities: [], times: [], origins: [], bytes: 0, memory: 0 };
 }
 
 const COMPACT_AT = 1_024;
@@ -48,6 +74,8 @@ export class LineQueue {
   count = 0;
   /** Live bytes (line + newline each). */
   bytes = 0;
+  /** What the live records cost in the heap ({@link lineCost}). */
+  memory = 0;
   /** Live records per priority: an array for small integers (the hot path), a map for the rest. */
   private readonly small: number[] = new Array<number>(SMALL).fill(0);
   private readonly byPriority = new Map<number, number>();
@@ -62,6 +90,7 @@ export class LineQueue {
     if (this.keepOrigins) this.origins.push(origin);
     this.count += 1;
     this.bytes += size;
+    this.memory += lineCost(line, size);
     this.countPriority(priority);
   }
 
@@ -120,6 +149,7 @@ export class LineQueue {
     this.cursors.clear();
     this.count += entries.lines.length;
     this.bytes += entries.bytes;
+    this.memory += entries.memory;
     for (const priority of entries.priorities) this.countPriority(priority);
   }
 
@@ -141,8 +171,9 @@ export class LineQueue {
     while (i < end && (this.lines[i] === undefined || this.priorities[i] !== lowest)) i += 1;
     const size = this.sizes[i] as number;
     const origin = this.origins[i] ?? 0;
+    const memory = lineCost(this.lines[i] as string, size);
     this.lines[i] = undefined;
-    this.forget(size, lowest);
+    this.forget(size, memory, lowest);
     this.cursors.set(lowest, i + 1);
     return { size, origin };
   }
@@ -150,19 +181,23 @@ export class LineQueue {
   private take(i: number, out: Entries): void {
     const size = this.sizes[i] as number;
     const priority = this.priorities[i] ?? 0;
-    out.lines.push(this.lines[i] as string);
+    const line = this.lines[i] as string;
+    const memory = lineCost(line, size);
+    out.lines.push(line);
     out.sizes.push(size);
     out.priorities.push(priority);
     out.times.push(this.times[i] as number);
     out.origins.push(this.origins[i] ?? 0);
     out.bytes += size;
+    out.memory += memory;
     this.lines[i] = undefined;
-    this.forget(size, priority);
+    this.forget(size, memory, priority);
   }
 
-  private forget(size: number, priority: number): void {
+  private forget(size: number, memory: number, priority: number): void {
     this.count -= 1;
     this.bytes -= size;
+    this.memory -= memory;
     let left: number;
     if (isSmall(priority)) left = --(this.small[priority] as number);
     else {

@@ -21,7 +21,10 @@ export const telemetryBufferOptionsSchema = z
     maxBytes: z._default(int(1, 1_073_741_824), 1_048_576),
     /** A batch is cut when its oldest record is this old (ms). */
     maxAgeMs: z._default(int(0, 3_600_000), 1_000),
-    /** The memory bound: records and bytes held in memory (queued and in flight). */
+    /**
+     * The memory bound: records held in memory (queued and in flight), and what they cost in V8's
+     * heap (`maxBytes`; see `stats().memoryBytes`: an ASCII line of n bytes costs about n + 56).
+     */
     capacity: z.prefault(
       z.strictObject({
         maxRecords: z._default(int(1, 100_000_000), 50_000),

@@ -2,7 +2,7 @@ import { backoffDelay } from './backoff.js';
 import { defaultPriority } from './default-priority.js';
 import { DropCounter } from './drop-counter.js';
 import { TelemetryBufferError, TelemetryBufferOptionsError } from './errors.js';
-import { type Entries, emptyEntries, LineQueue } from './line-queue.js';
+import { type Entries, emptyEntries, LineQueue, leastCost, lineCost } from './line-queue.js';
 import { noopLogger } from './noop-logger.js';
 import { parseOptions, type TelemetryBufferOptions } from './options.js';
 import { Spool } from './spool.js';
@@ -90,6 +90,7 @@ function pick(entries: Entries, indexes: readonly number[]): Entries {
     out.times.push(entries.times[i] as number);
     out.origins.push(entries.origins[i] as number);
     out.bytes += entries.sizes[i] as number;
+    out.memory += lineCost(entries.lines[i] as string, entries.sizes[i] as number);
   }
   return out;
 }
@@ -102,6 +103,7 @@ function concatEntries(a: Entries, b: Entries): Entries {
     times: a.times.concat(b.times),
     origins: a.origins.concat(b.origins),
     bytes: a.bytes + b.bytes,
+    memory: a.memory + b.memory,
   };
 }
 
@@ -173,6 +175,9 @@ export function createTelemetryBuffer<T>(
 
   const inFlightRecords = () => (inFlight ? inFlight.entries.lines.length : 0);
   const inFlightBytes = () => (inFlight ? inFlight.entries.bytes : 0);
+  // The memory bound counts what records cost in the heap (lineCost), not their UTF-8 bytes.
+  const inFlightMemory = () => (inFlight ? inFlight.entries.memory : 0);
+  const heldMemory = () => queue.memory + inFlightMemory();
   const backlogRecords = () => (spool ? spool.backlogRecords : 0);
   const hasBacklog = () => spool !== undefined && spool.backlogSegments > 0;
 
@@ -201,15 +206,15 @@ export function createTelemetryBuffer<T>(
     }
   }
 
-  function fits(size: number): boolean {
+  function fits(memory: number): boolean {
     const records = queue.count + inFlightRecords();
     if (records === 0) return true;
-    return records + 1 <= capacity.maxRecords && queue.bytes + inFlightBytes() + size <= capacity.maxBytes;
+    return records + 1 <= capacity.maxRecords && heldMemory() + memory <= capacity.maxBytes;
   }
 
   /** A reserved record that still fits in memory within the reserve, whatever else is queued or spooled. */
-  function fitsReserved(size: number): boolean {
-    return queue.bytes + inFlightBytes() + size <= capacity.maxBytes + capacity.reserveBytes;
+  function fitsReserved(memory: number): boolean {
+    return heldMemory() + memory <= capacity.maxBytes + capacity.reserveBytes;
   }
 
   function accept(record: T, time: number, reserved: boolean): void {
@@ -231,7 +236,8 @@ export function createTelemetryBuffer<T>(
       return;
     }
     const size = Buffer.byteLength(line) + 1;
-    if (reserved && fitsReserved(size)) {
+    const memory = lineCost(line, size);
+    if (reserved && fitsReserved(memory)) {
       queue.push(line, size, dropPolicy ? priorityOf(record) : 0, time, 0);
       return;
     }
@@ -240,7 +246,7 @@ export function createTelemetryBuffer<T>(
       pendingSizes.push(size);
       return;
     }
-    if (fits(size)) {
+    if (fits(memory)) {
       queue.push(line, size, dropPolicy ? priorityOf(record) : 0, time, 0);
       return;
     }
@@ -250,7 +256,7 @@ export function createTelemetryBuffer<T>(
       return;
     }
     const priority = priorityOf(record);
-    while (!fits(size)) {
+    while (!fits(memory)) {
       const evicted = queue.evictBelow(priority);
       if (!evicted) {
         drops.add('capacity', 1, size);
@@ -297,10 +303,10 @@ export function createTelemetryBuffer<T>(
     if (!spool) return;
     for (let next = spool.nextSegment(); next; next = spool.nextSegment()) {
       const records = queue.count + inFlightRecords();
-      const bytes = queue.bytes + inFlightBytes();
       if (
         records > 0 &&
-        (records + next.lines > capacity.maxRecords || bytes + next.bytes > capacity.maxBytes)
+        (records + next.lines > capacity.maxRecords ||
+          heldMemory() + leastCost(next.lines, next.bytes) > capacity.maxBytes)
       ) {
         return;
       }
@@ -637,6 +643,7 @@ export function createTelemetryBuffer<T>(
         failedFlushes,
         buffered: { records: queue.count, bytes: queue.bytes },
         inFlight: { records: inFlightRecords(), bytes: inFlightBytes() },
+        memoryBytes: heldMemory(),
         backlog: {
           records: backlogRecords(),
           bytes: spool ? spool.backlogBytes : 0,

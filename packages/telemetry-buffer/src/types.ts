@@ -163,6 +163,12 @@ export interface BufferStats {
   readonly buffered: DropCount;
   /** Gauge: the batch being flushed. */
   readonly inFlight: DropCount;
+  /**
+   * Gauge: what the records in memory (queued and in flight) cost in V8's heap, the figure
+   * `capacity.maxBytes` bounds: each line's string (one byte per character, two for every character
+   * once one is above U+00FF, plus a header) and its slots in the queue, not its UTF-8 bytes.
+   */
+  readonly memoryBytes: number;
   /** Gauge: records on disk not yet loaded back (0 without a spool). */
   readonly backlog: DropCount & { readonly segments: number };
   /** Gauge: bytes of spool files on disk (framing included). */

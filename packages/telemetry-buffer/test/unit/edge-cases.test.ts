@@ -225,7 +225,7 @@ describe('spool: removing delivered lines after a drain deadline', () => {
     spool.open();
     expect(spool.dropHead(1, 1)).toBe(false);
     const at = spool.persist(
-      { lines: ['{"a":1}'], sizes: [8], priorities: [0], times: [0], origins: [0], bytes: 8 },
+      { lines: ['{"a":1}'], sizes: [8], priorities: [0], times: [0], origins: [0], bytes: 8, memory: 64 },
       1,
     );
     for (const name of segments()) cleanupFile(join(dir, name));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineQueue } from '../../src/line-queue.js';
+import { LineQueue, leastCost, lineCost } from '../../src/line-queue.js';
 
 function filled(priorities: number[]): LineQueue {
   const queue = new LineQueue();
@@ -9,7 +9,42 @@ function filled(priorities: number[]): LineQueue {
   return queue;
 }
 
+describe('lineCost', () => {
+  const utf8 = (text: string) => Buffer.byteLength(text) + 1;
+
+  it('counts an ASCII line at one byte per character, plus the string header and the queue slots', () => {
+    const text = 'a'.repeat(100);
+    expect(lineCost(text, utf8(text))).toBe(16 + 104 + 40);
+    expect(leastCost(1, utf8(text))).toBe(16 + 100 + 40);
+  });
+
+  it('counts a Latin-1 line at one byte per character, below its UTF-8 size', () => {
+    const text = 'é'.repeat(100); // 200 bytes of UTF-8
+    expect(lineCost(text, utf8(text))).toBe(16 + 104 + 40);
+  });
+
+  it('counts two bytes for every character once one is above U+00FF, above its UTF-8 size', () => {
+    const text = `${'a'.repeat(99)}€`; // 102 bytes of UTF-8, a two-byte string in V8
+    expect(lineCost(text, utf8(text))).toBe(16 + 200 + 40);
+  });
+});
+
 describe('LineQueue', () => {
+  it('keeps what its live records cost in the heap beside their UTF-8 bytes', () => {
+    const queue = new LineQueue();
+    const wide = '€'.repeat(10);
+    queue.push('ascii', 6, 0, 0, 0);
+    queue.push(wide, 31, 0, 0, 0);
+    expect(queue.bytes).toBe(37);
+    expect(queue.memory).toBe(lineCost('ascii', 6) + lineCost(wide, 31));
+    const batch = queue.cut(1, 100);
+    expect(batch?.memory).toBe(lineCost('ascii', 6));
+    expect(queue.memory).toBe(lineCost(wide, 31));
+    if (batch) queue.unshift(batch);
+    expect(queue.takeAll().memory).toBe(lineCost('ascii', 6) + lineCost(wide, 31));
+    expect(queue.memory).toBe(0);
+  });
+
   it('cuts batches within maxItems and maxBytes, in order', () => {
     const queue = filled([0, 0, 0, 0, 0]);
     expect(queue.cut(2, 100)?.lines).toEqual(['l0', 'l1']);
@@ -32,7 +67,7 @@ describe('LineQueue', () => {
     const batch = queue.cut(2, 100);
     queue.push('l3', 3, 0, 3, 0);
     if (batch) queue.unshift(batch);
-    queue.unshift({ lines: [], sizes: [], priorities: [], times: [], origins: [], bytes: 0 });
+    queue.unshift({ lines: [], sizes: [], priorities: [], times: [], origins: [], bytes: 0, memory: 0 });
     expect(queue.headTime()).toBe(0);
     expect(queue.takeAll().lines).toEqual(['l0', 'l1', 'l2', 'l3']);
   });

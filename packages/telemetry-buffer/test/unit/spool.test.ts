@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, unlinkSync, write
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTelemetryBuffer, type Logger } from '../../src/index.js';
+import { lineCost } from '../../src/line-queue.js';
 import { nodeFs, type SpoolFs } from '../../src/spool-fs.js';
 import { createFlushRecorder, createManualClock, settle } from '../../src/testing/index.js';
 import { harness, line, range, rec, tempDir } from '../support/harness.js';
@@ -91,11 +92,12 @@ describe('spool: overflow past capacity', () => {
 
   it('keeps reserved records in memory, ahead of the backlog, when the rest overflows to a failing spool', async () => {
     const size = line(0).length + 1;
-    const own = line(900, 'dataTaps.dropped').length + 1;
+    const cost = lineCost(line(0), size);
+    const own = lineCost(line(900, 'dataTaps.dropped'), line(900, 'dataTaps.dropped').length + 1);
     const { buffer, recorder } = harness({
       maxItems: 100,
       maxBytes: size * 2,
-      capacity: { maxRecords: 100, maxBytes: size * 2, reserveBytes: own * 2 },
+      capacity: { maxRecords: 100, maxBytes: cost * 2, reserveBytes: own * 2 },
       spool: { dir: join(dir, 'missing', 'x'), maxBytes: 1 },
       autoFlush: false,
     });
@@ -135,10 +137,11 @@ describe('spool: overflow past capacity', () => {
 
   it('counts spool-full past the size cap (full disk) and keeps the rest in order', async () => {
     const frame = line(100).length + 10;
+    const held = lines(0, 100).reduce((sum, l) => sum + lineCost(l, l.length + 1), 0);
     const { buffer, recorder } = harness({
       maxItems: 100,
       maxBytes: 10_000,
-      capacity: { maxRecords: 100, maxBytes: 10_000 },
+      capacity: { maxRecords: 100, maxBytes: held },
       spool: { dir, maxBytes: frame * 3 },
       autoFlush: false,
     });

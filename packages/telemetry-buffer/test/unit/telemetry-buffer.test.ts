@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTelemetryBuffer, type FlushBatch } from '../../src/index.js';
+import { lineCost } from '../../src/line-queue.js';
 import { createFlushRecorder, createManualClock, settle } from '../../src/testing/index.js';
 import { harness, line, range, rec } from '../support/harness.js';
 
@@ -154,6 +155,31 @@ describe('createTelemetryBuffer: triggers', () => {
       remaining: 0,
     });
     expect(recorder.calls).toHaveLength(0);
+  });
+});
+
+describe('createTelemetryBuffer: the memory bound', () => {
+  it('counts what records cost in the heap: lines with a character above U+00FF take twice the room', () => {
+    const ascii = (n: number) => rec(n, 'function', 'x'.repeat(200));
+    const wide = (n: number) => rec(n, 'function', `${'x'.repeat(199)}€`);
+    const asciiLine = JSON.stringify(ascii(0));
+    const perLine = lineCost(asciiLine, asciiLine.length + 1);
+    const options = {
+      maxItems: 100,
+      maxBytes: 10 * perLine,
+      capacity: { maxRecords: 100, maxBytes: 10 * perLine, reserveBytes: 0 },
+      overflow: 'drop' as const,
+      autoFlush: false,
+    };
+    const a = harness(options);
+    a.buffer.push(range(0, 20).map(ascii));
+    expect(a.buffer.stats().buffered.records).toBe(10);
+    const w = harness(options);
+    w.buffer.push(range(0, 20).map(wide));
+    // the UTF-8 size is about the same (2 bytes more), the heap cost about twice
+    expect(w.buffer.stats().buffered.records).toBe(5);
+    expect(w.buffer.stats().memoryBytes).toBeLessThanOrEqual(10 * perLine);
+    expect(w.buffer.stats().dropped.byCause.capacity).toBe(15);
   });
 });
 
