@@ -16,6 +16,7 @@ const functionDir = fileURLToPath(new URL('../function', import.meta.url));
  * @property {string} tapUrl
  * @property {string} token
  * @property {Record<string, string>} [env] more variables for the function and the extension
+ * @property {number} [memorySizeMb] the function's memory (the sandbox's default, 128, when not given)
  */
 
 /**
@@ -37,6 +38,7 @@ export function createEnvironment(options) {
     functionDir,
     functionName: options.functionName,
     timeoutMs: 30_000,
+    ...(options.memorySizeMb === undefined ? {} : { memorySizeMb: options.memorySizeMb }),
     env: {
       BD_TAP_CLIENT_TOKEN: options.token,
       BD_DATA_TAP_URL: options.tapUrl,
@@ -81,4 +83,28 @@ function pick(env, names) {
     if (value !== undefined) out[name] = value;
   }
   return out;
+}
+
+/**
+ * `billedDurationMs` of an invocation's `platform.report` (what Lambda bills and reports), or
+ * `fallback` when the sandbox produced no report for it.
+ *
+ * @example
+ * ```js
+ * const billed = reportedBilledMs(sandbox.emitted(), r.requestId, r.billedDurationMs);
+ * ```
+ * @param {readonly { type: string, record?: unknown }[]} emitted
+ * @param {string} requestId
+ * @param {number} fallback
+ * @returns {number}
+ */
+export function reportedBilledMs(emitted, requestId, fallback) {
+  for (const r of emitted) {
+    if (r.type !== 'platform.report') continue;
+    const record = /** @type {{ requestId?: string, metrics?: { billedDurationMs?: unknown } }} */ (r.record);
+    if (record?.requestId === requestId && typeof record.metrics?.billedDurationMs === 'number') {
+      return record.metrics.billedDurationMs;
+    }
+  }
+  return fallback;
 }

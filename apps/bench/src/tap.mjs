@@ -1,6 +1,7 @@
 // @ts-check
 // The local Data Tap every run ships to: one tap for the whole benchmark (rows are told apart by
-// the envelope's functionName), with a switchable answer delay and a log of request arrivals.
+// the envelope's functionName), with a switchable answer delay, a switchable script of answers
+// (failures, throttling) and a log of request arrivals.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,9 @@ import { createLocalTap } from '@data-taps/local-tap';
 export async function startBenchTap(token) {
   const outDir = mkdtempSync(join(tmpdir(), 'data-taps-bench-tap-'));
   let delayMs = 0;
+  /** @type {((n: number) => import('@data-taps/local-tap').FaultAction | undefined) | undefined} */
+  let script;
+  let scripted = 0;
   /** @type {{ at: number, bytes: number }[]} */
   let arrivals = [];
   const tap = createLocalTap(
@@ -29,16 +33,44 @@ export async function startBenchTap(token) {
     {
       faults: ({ bytes }) => {
         arrivals.push({ at: performance.now(), bytes });
+        if (script) {
+          scripted += 1;
+          const action = script(scripted);
+          if (action) return action;
+        }
         return delayMs > 0 ? { delayMs } : undefined;
       },
     },
   );
   const { url } = await tap.start();
+  /**
+   * The tap's query, with no Parquet file yet (nothing converted) read as no rows.
+   * @param {string} sql
+   * @returns {Promise<any[]>}
+   */
+  const query = async (sql) => {
+    try {
+      return await tap.query(sql);
+    } catch (error) {
+      if (/No files found/i.test(String(error))) return [];
+      throw error;
+    }
+  };
   return {
     url,
     /** @param {number} ms answer every request this much later (after storing it); 0: at once */
     setDelay(ms) {
       delayMs = ms;
+    },
+    /**
+     * Answers requests by a script: `answer(n)` is called with 1, 2, 3... for the requests from now
+     * on and returns the fault to inject (undefined: the tap's own answer, after `setDelay`'s
+     * delay); `undefined` ends the script.
+     * @param {((n: number) => import('@data-taps/local-tap').FaultAction | undefined) | undefined} answer
+     */
+    setScript(answer) {
+      script = answer;
+      scripted = 0;
     },
     /** Request arrivals (performance.now() ms, body bytes) since the previous call. */
     takeArrivals() {
@@ -56,11 +88,53 @@ export async function startBenchTap(token) {
      */
     async countFunctionRecords(functionName) {
       /** @type {{ distinct: number, rows: number }[]} */
-      const [row] = await tap.query(
+      const [row] = await query(
         `SELECT count(DISTINCT id) AS "distinct", count(*) AS "rows" FROM read_parquet('${tap.outputGlob}', union_by_name=true)
-         WHERE type = 'function' AND functionName = '${functionName.replace(/'/g, "''")}'`,
+         WHERE type = 'function' AND functionName = ${sqlText(functionName)}`,
       );
       return { distinct: Number(row?.distinct ?? 0), rows: Number(row?.rows ?? 0) };
+    },
+    /**
+     * Distinct function records of one run by request id and by the second the tap stored them in
+     * (`__bd_ts`, Unix seconds).
+     * @param {string} functionName
+     * @returns {Promise<{ requestId: string | null, second: number, records: number }[]>}
+     */
+    async functionRecordArrivals(functionName) {
+      /** @type {{ requestId: string | null, second: unknown, records: unknown }[]} */
+      const rows = await query(
+        `SELECT requestId, min(__bd_ts) AS "second", count(*) AS "records" FROM (
+           SELECT id, any_value(requestId) AS requestId, min(__bd_ts) AS __bd_ts
+           FROM read_parquet('${tap.outputGlob}', union_by_name=true)
+           WHERE type = 'function' AND functionName = ${sqlText(functionName)} GROUP BY id)
+         GROUP BY requestId, __bd_ts ORDER BY 2`,
+      );
+      return rows.map((r) => ({
+        requestId: r.requestId,
+        second: Number(r.second),
+        records: Number(r.records),
+      }));
+    },
+    /**
+     * The original records (parsed JSON of `record`) of one type of one run, such as the
+     * extension's `dataTaps.dropped` reports, distinct by envelope id.
+     * @param {string} functionName
+     * @param {string} type
+     * @returns {Promise<unknown[]>}
+     */
+    async recordsOfType(functionName, type) {
+      /** @type {{ record: string }[]} */
+      const rows = await query(
+        `SELECT any_value(record) AS record FROM read_parquet('${tap.outputGlob}', union_by_name=true)
+         WHERE type = ${sqlText(type)} AND functionName = ${sqlText(functionName)} GROUP BY id`,
+      );
+      return rows.map((r) => {
+        try {
+          return JSON.parse(r.record);
+        } catch {
+          return r.record;
+        }
+      });
     },
     async stop() {
       await tap.stop();
@@ -68,3 +142,6 @@ export async function startBenchTap(token) {
     },
   };
 }
+
+/** @param {string} text a SQL string literal of it */
+const sqlText = (text) => `'${text.replace(/'/g, "''")}'`;
