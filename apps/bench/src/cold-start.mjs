@@ -3,6 +3,7 @@
 // no-op extension and the extension, beside a bare node process started and ended by hand.
 import { spawn } from 'node:child_process';
 import { createEnvironment } from './environment.mjs';
+import { startInitCpuSampler } from './init-sampler.mjs';
 import { memoryKb } from './proc.mjs';
 
 const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -18,10 +19,12 @@ const clock = () => performance.timeOrigin + performance.now();
  * @property {number} noopReadyMs init() to the no-op extension's first `next` (it registers, then calls next at once)
  * @property {number} noopInitMs sandbox Init with the no-op extension
  * @property {number} noopIdleRssKb VmRSS of the no-op extension after Init
+ * @property {number} noopCpuToNextMs utime + stime of the no-op extension up to its first `next`
  * @property {number} subscribedMs init() to the extension's Telemetry API subscription (registered and subscribed)
  * @property {number} readyMs init() to the extension's first `next`
  * @property {number} initMs sandbox Init with the extension
  * @property {number} idleRssKb VmRSS of the extension after Init
+ * @property {number} cpuToNextMs utime + stime of the extension up to its first `next`
  */
 
 /**
@@ -49,10 +52,12 @@ export async function coldStartRound(options) {
     noopReadyMs: noop.readyMs,
     noopInitMs: noop.initMs,
     noopIdleRssKb: noop.idleRssKb,
+    noopCpuToNextMs: noop.cpuToNextMs,
     subscribedMs: ext.subscribedMs,
     readyMs: ext.readyMs,
     initMs: ext.initMs,
     idleRssKb: ext.idleRssKb,
+    cpuToNextMs: ext.cpuToNextMs,
   };
 }
 
@@ -69,14 +74,18 @@ async function initOnce(options, layer, name) {
     token: options.token,
   });
   const { sandbox } = env;
+  // every contender is sampled alike (the sampler shares the benchmark process with the sandbox)
+  const sampler = startInitCpuSampler(layer);
   try {
     const t0 = clock();
     const init = await sandbox.init();
+    sampler.stop();
     if (init.status !== 'success') throw new Error(`Init failed: ${init.status} ${init.errorType ?? ''}`);
-    const at = (/** @type {string} */ type) => {
+    const timeOf = (/** @type {string} */ type) => {
       const record = sandbox.emitted().find((r) => r.type === type);
-      return record ? Date.parse(record.time) - t0 : Number.NaN;
+      return record ? Date.parse(record.time) : Number.NaN;
     };
+    const at = (/** @type {string} */ type) => timeOf(type) - t0;
     const pid = init.extensions.find((e) => e.pid !== undefined)?.pid;
     // the environment is frozen now: the figure is the memory it keeps while idle
     const idleRssKb = pid === undefined ? Number.NaN : (memoryKb(pid)?.rssKb ?? Number.NaN);
@@ -85,8 +94,14 @@ async function initOnce(options, layer, name) {
       readyMs: at('platform.extension'),
       subscribedMs: at('platform.telemetrySubscription'),
       idleRssKb,
+      // the sampler's process must be the one the sandbox reports
+      cpuToNextMs:
+        pid !== undefined && sampler.pid === pid
+          ? sampler.cpuBefore(timeOf('platform.extension'))
+          : Number.NaN,
     };
   } finally {
+    sampler.stop();
     await sandbox.kill().catch(() => {});
     env.cleanup();
   }

@@ -1,6 +1,7 @@
 // @ts-check
 // Turns the benchmark's raw figures into docs/benchmarks.md (a table per section) and
 // docs/benchmarks.svg (the chart).
+import { renderShapeSections, sparseFigures } from './report-shapes.mjs';
 import { quantile, summarize } from './stats.mjs';
 import { formatNumber, renderBarChart } from './svg-chart.mjs';
 
@@ -95,8 +96,8 @@ export function renderMarkdown(r) {
     '  invocations) and ships to the local Data Tap (`packages/local-tap`, loopback HTTP, every body',
     '  fsynced; Parquet conversion only between measurements). The sandbox and the tap share the',
     '  benchmark process, so all of it competes for the same CPUs, as on Lambda where the extension',
-    "  shares the function's CPU. The extension runs with its defaults (flush strategy `adaptive`,",
-    '  Telemetry API buffering 10,000 records / 256 KB / 1,000 ms), except `RECEIVER_PORT=0`.',
+    "  shares the function's CPU. The extension runs with its defaults (apps/extension/README.md), except",
+    '  `RECEIVER_PORT=0`, a spool folder of its own and the tap URL and token; every section says what it changes.',
     '- **Baselines, measured in the same run**: the no-op extension (`apps/extension/bench/noop-extension.mjs`:',
     '  registers, then only calls `next`, behind a launcher of the same shape), a bare `node` process,',
     '  the sandbox with no extension at all, and raw NDJSON POSTs to the tap.',
@@ -156,9 +157,9 @@ export function renderMarkdown(r) {
     '',
     `Invocations started at a fixed rate, each writing ${OVERHEAD_LINES(o0)}; the figure is the sandbox's`,
     "`postRuntimeExtensionsDuration` (from the runtime's answer to the last extension's `next`: billed, and it",
-    'delays the next invocation). The first invocation of an environment is shown apart: the `adaptive`',
-    'strategy flushes at its end, waiting for its `platform.runtimeDone` (Lambda holds records up to the',
-    '1,000 ms buffering timeout). Median, p99 (nearest rank) and max are over the other invocations.',
+    'delays the next invocation). The first invocation of an environment is shown apart (a flush strategy',
+    'that waits for its `platform.runtimeDone` at its end shows there; Lambda holds records up to the',
+    'Telemetry API buffering timeout). Median, p99 (nearest rank) and max are over the other invocations.',
     `The slow tap stores each body, then answers ${200} ms later.`,
     '',
     '| Rate (achieved) | Extension | Tap | Invocations | First invocation ms | Median ms | p99 ms | Max ms | Function records in the tap |',
@@ -186,6 +187,8 @@ export function renderMarkdown(r) {
   }
   out.push('', stamp, '');
 
+  out.push(...renderShapeSections(r, stamp));
+
   // cold start
   const cs = r.coldStart;
   const peak = Math.max(...r.throughput.map((t) => t.dataTaps.peakRssKb));
@@ -198,14 +201,17 @@ export function renderMarkdown(r) {
     '`platform.telemetrySubscription` (registered and subscribed), `platform.extension` (first `next`), and',
     'the end of Init (runtime and every extension waiting in `next`). Record times have 1 ms resolution.',
     'Idle RSS is VmRSS right after Init (environment frozen); peak RSS is VmHWM at the end of the',
-    'throughput runs (the largest of the two).',
+    'throughput runs (the largest of the two). *CPU to first `next`* is utime + stime of the extension',
+    'process (`/proc/<pid>/stat`, 10 ms ticks; the `sh` launcher it was exec-ed from included) in the last',
+    'sample taken before its `platform.extension` record: the benchmark polls the process about every',
+    'millisecond while Init runs (it finds the process among its children by its working folder, the layer).',
     '',
-    '| Process | Spawn to registered and subscribed | Spawn to first `next` | Whole Init | Idle RSS | Peak RSS |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    `| bare \`node -e ''\` (baseline) | – | ${range(coldFigure(cs, 'bareNodeMs'))} spawn to exit | – | ${range(mibFigure(coldFigure(cs, 'bareIdleRssKb')), ' MiB')} | ${n(mib(coldFigure(cs, 'bareIdleHwmKb').median))} MiB (idle) |`,
-    `| sandbox, no extension (baseline) | – | – | ${range(coldFigure(cs, 'emptyInitMs'))} | – | – |`,
-    `| no-op extension (baseline) | – | ${range(coldFigure(cs, 'noopReadyMs'))} | ${range(coldFigure(cs, 'noopInitMs'))} | ${range(mibFigure(coldFigure(cs, 'noopIdleRssKb')), ' MiB')} | ${n(mib(noopPeak))} MiB |`,
-    `| **data-taps extension** | **${range(coldFigure(cs, 'subscribedMs'))}** | ${range(coldFigure(cs, 'readyMs'))} | ${range(coldFigure(cs, 'initMs'))} | **${range(mibFigure(coldFigure(cs, 'idleRssKb')), ' MiB')}** | **${n(mib(peak))} MiB** |`,
+    '| Process | Spawn to registered and subscribed | Spawn to first `next` | CPU to first `next` | Whole Init | Idle RSS | Peak RSS |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| bare \`node -e ''\` (baseline) | – | ${range(coldFigure(cs, 'bareNodeMs'))} spawn to exit | – | – | ${range(mibFigure(coldFigure(cs, 'bareIdleRssKb')), ' MiB')} | ${n(mib(coldFigure(cs, 'bareIdleHwmKb').median))} MiB (idle) |`,
+    `| sandbox, no extension (baseline) | – | – | – | ${range(coldFigure(cs, 'emptyInitMs'))} | – | – |`,
+    `| no-op extension (baseline) | – | ${range(coldFigure(cs, 'noopReadyMs'))} | ${range(coldFigure(cs, 'noopCpuToNextMs'))} | ${range(coldFigure(cs, 'noopInitMs'))} | ${range(mibFigure(coldFigure(cs, 'noopIdleRssKb')), ' MiB')} | ${n(mib(noopPeak))} MiB |`,
+    `| **data-taps extension** | **${range(coldFigure(cs, 'subscribedMs'))}** | ${range(coldFigure(cs, 'readyMs'))} | **${range(coldFigure(cs, 'cpuToNextMs'))}** | ${range(coldFigure(cs, 'initMs'))} | **${range(mibFigure(coldFigure(cs, 'idleRssKb')), ' MiB')}** | **${n(mib(peak))} MiB** |`,
     '',
     stamp,
     '',
@@ -291,6 +297,28 @@ export function renderChart(r) {
       ];
     }),
   });
+  const sparseRow = (
+    /** @type {string} */ label,
+    /** @type {{ invocations: readonly { billedMs: number, postRuntimeMs: number }[] }} */ run,
+    /** @type {'baseline' | 'subject'} */ series,
+  ) => {
+    const f = sparseFigures(run).billed;
+    return {
+      label,
+      value: f.medianRest,
+      series,
+      text: `median ${n(f.medianRest)} ms, first ${n(f.first)} ms`,
+    };
+  };
+  panels.push({
+    title: `Sparse invocations (${n(r.sparse.periodMs / 1000)} s apart): billed ms per invocation, median after the first (lower is better)`,
+    unit: ' ms',
+    rows: [
+      sparseRow('no extension', r.sparse.empty, 'baseline'),
+      sparseRow('no-op extension', r.sparse.noop, 'baseline'),
+      sparseRow('data-taps', r.sparse.dataTaps, 'subject'),
+    ],
+  });
   const cs = r.coldStart;
   panels.push({
     title: 'Cold start, median (lower is better)',
@@ -330,11 +358,22 @@ export function renderChart(r) {
         label: `data-taps, peak (${t.size} lines)`,
         value: mib(t.dataTaps.peakRssKb),
       })),
+      {
+        label: 'no-op extension, 128 MB burst peak',
+        value: mib(r.burst.noop.extensionPeakRssKb),
+        series: 'baseline',
+      },
+      { label: 'data-taps, 128 MB burst peak', value: mib(r.burst.healthy.extensionPeakRssKb) },
+      {
+        label: 'data-taps, 128 MB burst, tap down',
+        value: mib(r.burst.tapDown.extensionPeakRssKb),
+        series: 'slow',
+      },
     ],
   });
   return renderBarChart(
     'Data Taps Lambda extension: system benchmark',
-    `${m.cpus} CPUs (${m.model}), node ${m.node}, load ${m.loadBefore}→${m.loadAfter}; \`${r.command}\`, ${r.finishedAt.slice(0, 10)}. Grey: baseline, green: raw tap, orange: 200 ms tap.`,
+    `${m.cpus} CPUs (${m.model}), node ${m.node}, load ${m.loadBefore}→${m.loadAfter}; \`${r.command}\`, ${r.finishedAt.slice(0, 10)}. Grey: baseline, green: raw tap, orange: 200 ms tap or tap down.`,
     panels,
   );
 }

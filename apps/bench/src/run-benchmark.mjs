@@ -1,10 +1,14 @@
 // @ts-check
-// The three sections of the system benchmark, in order: cold start (while the machine is quiet),
-// throughput, overhead per invocation. Every run has a baseline measured in the same run.
+// The sections of the system benchmark, in order: cold start (while the machine is quiet), the
+// first invocation of fresh environments, sparse invocations, the 128 MB burst, throughput,
+// overhead per invocation. Every run has a baseline measured in the same run.
+import { BURST_SHAPE, runBurst } from './burst.mjs';
 import { coldStartRound } from './cold-start.mjs';
+import { runFirstInvocations } from './first-invocation.mjs';
 import { prepareLayers } from './layers.mjs';
 import { runOverhead } from './overhead.mjs';
 import { runRawIngest } from './raw-ingest.mjs';
+import { runSparse } from './sparse.mjs';
 import { summarize } from './stats.mjs';
 import { startBenchTap } from './tap.mjs';
 import { runThroughput } from './throughput.mjs';
@@ -12,7 +16,9 @@ import { runThroughput } from './throughput.mjs';
 /** Durations and counts of the full and quick modes. */
 export const PLANS = {
   full: {
-    coldStartRounds: 10,
+    coldStartRounds: 15,
+    firstInvocationRounds: 10,
+    sparse: { count: 8, periodMs: 15_000 },
     throughputMs: 20_000,
     rawIngestMs: 3_000,
     overhead: [
@@ -23,6 +29,8 @@ export const PLANS = {
   },
   quick: {
     coldStartRounds: 3,
+    firstInvocationRounds: 3,
+    sparse: { count: 3, periodMs: 5_000 },
     throughputMs: 3_000,
     rawIngestMs: 1_000,
     overhead: [
@@ -38,7 +46,7 @@ export const THROUGHPUT_SHAPES = [
   { size: 'small', lineBytes: 100, linesPerInvocation: 1000 },
   { size: 'large', lineBytes: 8192, linesPerInvocation: 25 },
 ];
-/** Log lines per invocation in the overhead runs. */
+/** Log lines per invocation in the overhead runs (and the sparse and first-invocation shapes). */
 export const OVERHEAD_SHAPE = { lineBytes: 100, linesPerInvocation: 10 };
 /** The slow tap's answer delay. */
 export const SLOW_TAP_MS = 200;
@@ -69,10 +77,78 @@ export async function runBenchmark(options) {
       summarize(coldStart.map((s) => s[key])).median.toFixed(1);
     log(
       `cold start (median of ${plan.coldStartRounds}): bare node ${cs('bareNodeMs')} ms, empty Init ${cs('emptyInitMs')} ms, ` +
-        `no-op ready ${cs('noopReadyMs')} ms, data-taps subscribed ${cs('subscribedMs')} ms, Init ${cs('initMs')} ms`,
+        `no-op ready ${cs('noopReadyMs')} ms, Init ${cs('noopInitMs')} ms, CPU to next ${cs('noopCpuToNextMs')} ms; ` +
+        `data-taps subscribed ${cs('subscribedMs')} ms, Init ${cs('initMs')} ms, CPU to next ${cs('cpuToNextMs')} ms`,
     );
 
-    // 2. throughput
+    // 2. the first invocation of fresh environments
+    const firstInvocation = await runFirstInvocations({
+      layers,
+      tap,
+      token,
+      rounds: plan.firstInvocationRounds,
+      ...OVERHEAD_SHAPE,
+    });
+    {
+      const med = (/** @type {{ firstPostRuntimeMs: number, firstBilledMs: number }[]} */ runs) =>
+        `post-runtime ${summarize(runs.map((x) => x.firstPostRuntimeMs)).median.toFixed(1)} ms, billed ${summarize(runs.map((x) => x.firstBilledMs)).median.toFixed(0)} ms`;
+      const acc = (/** @type {{ emitted: number, inTap: number }[]} */ runs) =>
+        `${runs.reduce((a, x) => a + x.inTap, 0)}/${runs.reduce((a, x) => a + x.emitted, 0)} records in the tap`;
+      log(
+        `first invocation (median of ${plan.firstInvocationRounds}): no-op ${med(firstInvocation.noop)}; data-taps healthy tap ${med(firstInvocation.healthy)} (${acc(firstInvocation.healthy)}); ` +
+          `failing tap ${med(firstInvocation.failing)} (${acc(firstInvocation.failing)})`,
+      );
+    }
+
+    // 3. sparse invocations: three environments side by side, mostly idle
+    const sparse = await runSparse({ layers, tap, token, ...plan.sparse, ...OVERHEAD_SHAPE });
+    {
+      const billed = (/** @type {{ invocations: { billedMs: number }[] }} */ run) =>
+        `billed ${run.invocations.map((i) => i.billedMs).join(', ')} ms`;
+      log(
+        `sparse (${plan.sparse.count} invocations ${plan.sparse.periodMs / 1000} s apart): no extension ${billed(sparse.empty)}; no-op ${billed(sparse.noop)}; ` +
+          `data-taps ${billed(sparse.dataTaps)} (${sparse.dataTaps.delivered.distinct}/${sparse.dataTaps.emitted} records in the tap)`,
+      );
+    }
+
+    // 4. the 128 MB burst
+    const burst = {
+      noop: await runBurst({
+        layer: layers.noop,
+        functionName: 'burst-noop',
+        tap,
+        token,
+        tapDown: false,
+        ships: false,
+      }),
+      healthy: await runBurst({
+        layer: layers.dataTaps,
+        functionName: 'burst-healthy',
+        tap,
+        token,
+        tapDown: false,
+        ships: true,
+      }),
+      tapDown: await runBurst({
+        layer: layers.dataTaps,
+        functionName: 'burst-tap-down',
+        tap,
+        token,
+        tapDown: true,
+        ships: true,
+      }),
+    };
+    {
+      const fmt = (/** @type {import('./burst.mjs').BurstRun} */ b) =>
+        `peak ${(b.extensionPeakRssKb / 1024).toFixed(1)} MiB${b.outOfMemory ? ' OUT OF MEMORY' : ''}`;
+      log(
+        `128 MB burst (${BURST_SHAPE.invocations} x ${BURST_SHAPE.linesPerInvocation} lines of ${BURST_SHAPE.lineBytes} B): no-op ${fmt(burst.noop)}; ` +
+          `data-taps healthy ${fmt(burst.healthy)} (${burst.healthy.inTap}/${burst.healthy.emitted} in the tap); ` +
+          `tap down ${fmt(burst.tapDown)} (dropped by Lambda ${burst.tapDown.lambdaDropped}, by the extension ${burst.tapDown.extensionDropped}, spooled ${burst.tapDown.spooledFunctionRecords})`,
+      );
+    }
+
+    // 5. throughput
     const throughput = [];
     for (const shape of THROUGHPUT_SHAPES) {
       const common = {
@@ -115,7 +191,7 @@ export async function runBenchmark(options) {
       );
     }
 
-    // 3. overhead per invocation
+    // 6. overhead per invocation
     const overhead = [];
     for (const { rate, count } of plan.overhead) {
       const common = { tap, token, rate, count, ...OVERHEAD_SHAPE };
@@ -158,6 +234,9 @@ export async function runBenchmark(options) {
       elapsedS: (finishedAt.getTime() - startedAt.getTime()) / 1000,
       plan,
       coldStart,
+      firstInvocation,
+      sparse,
+      burst,
       throughput,
       overhead,
       overheadDelivered,
