@@ -23,11 +23,13 @@ export interface CliIo {
 export const USAGE = `Usage: lambda-sandbox run --layer <zip|dir> --handler <file.handler> --events <ndjson file|count>
        [--function-dir <dir>] [--env KEY=VALUE ...] [--log-format Text|JSON] [--report <file.json>]
        [--rate <invocations/s>] [--function-name <name>] [--memory <MB>] [--timeout <ms>] [--no-freeze]
+       [--no-memory-limit]
 
 Runs a Node function with a Lambda layer's extensions in a local Lambda execution environment
 (Runtime, Extensions and Telemetry APIs on 127.0.0.1), prints a live summary and writes a JSON report.
 --events: a file with one JSON event per line, or a number of {"index": i} events.
-An environment that crashes or times out is shut down and a fresh one is started, as Lambda does.`;
+An environment that crashes, times out or goes over --memory (Runtime.OutOfMemory) is shut down and a
+fresh one is started, as Lambda does. --no-memory-limit: measure memory, never end an invocation for it.`;
 
 async function loadEvents(spec: string, cwd: string): Promise<unknown[]> {
   if (/^\d+$/.test(spec)) return Array.from({ length: Number(spec) }, (_, index) => ({ index }));
@@ -84,6 +86,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         memory: { type: 'string' },
         timeout: { type: 'string' },
         'no-freeze': { type: 'boolean' },
+        'no-memory-limit': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -137,6 +140,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     ...(memorySizeMb ? { memorySizeMb } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
     freeze: !values['no-freeze'],
+    enforceMemoryLimit: !values['no-memory-limit'],
   };
 
   const environments: SandboxReport[] = [];

@@ -51,8 +51,15 @@ export const lambdaSandboxOptionsSchema = z.strictObject({
     'sandbox-function',
   ),
   functionVersion: z._default(z.string().check(z.minLength(1)), '$LATEST'),
-  /** 128-10240 MB, as on Lambda. */
+  /** 128-10240 MB, as on Lambda (MB taken as MiB, as Lambda does for memory). */
   memorySizeMb: z._default(z.number().check(z.int(), z.minimum(128), z.maximum(10_240)), 128),
+  /**
+   * End the invocation (or the Init) with `Runtime.OutOfMemory` when the resident memory of the
+   * environment's processes together goes over `memorySizeMb`, as Lambda does. Linux only.
+   */
+  enforceMemoryLimit: z._default(z.boolean(), true),
+  /** How often the memory of the environment's processes is read while it runs, ms. 5-1000. */
+  memorySampleIntervalMs: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(1_000)), 20),
   /** The function timeout in ms: 1000-900000 (1 s to 15 min). Bounds the whole Invoke phase. */
   timeoutMs: z._default(z.number().check(z.int(), z.minimum(1_000), z.maximum(900_000)), 3_000),
   region: z._default(

@@ -1,3 +1,4 @@
+import type { MemoryStats } from './memory-monitor.js';
 import type { PhaseStatus } from './records.js';
 import type { SubscriberSummary } from './telemetry-hub.js';
 
@@ -9,7 +10,10 @@ export interface InvocationSummary {
   readonly durationMs: number;
   readonly postRuntimeExtensionsDurationMs: number;
   readonly billedDurationMs: number;
+  /** As in its `platform.report`: the environment's high-water mark in MiB, rounded up. */
   readonly maxMemoryUsedMB: number;
+  /** The highest memory reading during this invocation, in kB. */
+  readonly peakMemoryKb: number;
 }
 
 /** Minimum, mean, percentiles and maximum of a series, in ms. */
@@ -53,7 +57,10 @@ export interface SandboxReport {
   /** Extension overhead per invocation (`postRuntimeExtensionsDurationMs`). */
   readonly overheadMs: DurationStats;
   readonly billedDurationMs: DurationStats;
+  /** The highest memory reading of the environment, in MiB rounded up (not capped at the limit). */
   readonly maxMemoryUsedMB: number;
+  /** Memory readings of the environment's processes: peak, last, per process, enforcement. */
+  readonly memory: MemoryStats;
   readonly records: { readonly total: number; readonly byType: Readonly<Record<string, number>> };
   readonly subscribers: readonly SubscriberSummary[];
   readonly dropped: { readonly records: number; readonly bytes: number };

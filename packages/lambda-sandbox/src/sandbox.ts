@@ -12,8 +12,14 @@ import { parseJson, readBody, sendError, sendText } from './http-utils.js';
 import { type PreparedLayer, prepareLayer } from './layer.js';
 import { createLineSplitter } from './line-splitter.js';
 import { type Logger, noopLogger } from './logger.js';
+import {
+  createMemoryMonitor,
+  type MemorySample,
+  outOfMemoryVictims,
+  type ProcReader,
+} from './memory-monitor.js';
 import { type LambdaSandboxOptions, parseSandboxOptions } from './options.js';
-import { signalGroup, treePeakMemoryKb } from './process-tree.js';
+import { signalGroup } from './process-tree.js';
 import {
   type PhaseStatus,
   platformRecords,
@@ -33,6 +39,8 @@ export interface LambdaSandboxDeps {
   logger?: Logger;
   /** Unix time in ms, fractional allowed (default: `performance.timeOrigin + performance.now()`). */
   now?: () => number;
+  /** Test-only seams: `procReader` replaces the `/proc` reader of the memory monitor. */
+  _internal?: { procReader?: ProcReader };
 }
 
 /** An extension as the sandbox knows it. */
@@ -72,7 +80,13 @@ export interface InvokeResult {
   /** From the runtime's response to the last extension's `next`. */
   readonly postRuntimeExtensionsDurationMs: number;
   readonly billedDurationMs: number;
+  /**
+   * As in `platform.report`: the highest memory reading of the environment since it started, in
+   * MiB rounded up (Lambda's high-water mark); `memorySizeMB` after `Runtime.OutOfMemory`.
+   */
   readonly maxMemoryUsedMB: number;
+  /** The highest memory reading during this invocation, in kB (0 where memory cannot be read). */
+  readonly peakMemoryKb: number;
   /** Set on the first invocation of the environment. */
   readonly initDurationMs?: number;
   /** Extensions the INVOKE event went to. */
@@ -133,6 +147,8 @@ type Managed = {
   exit?: { code: number | null; signal: string | null };
   exited: Promise<void>;
   sigkilled: boolean;
+  /** SIGKILLed for going over the memory limit. */
+  oomKilled?: boolean;
 };
 
 type Invocation = {
@@ -148,6 +164,8 @@ type Invocation = {
 
 const defaultNow = (): number => performance.timeOrigin + performance.now();
 const r3 = (n: number): number => Math.round(n * 1000) / 1000;
+const mib = (kb: number): number => Math.ceil(kb / 1024);
+const OUT_OF_MEMORY = 'Runtime.OutOfMemory';
 
 function traceId(at: number): string {
   const seconds = Math.floor(at / 1000)
@@ -200,7 +218,6 @@ export function createLambdaSandbox(
   const processes: Managed[] = [];
   const crashes: { name: string; errorType: string; code: number | null; signal: string | null }[] = [];
   const invocations: InvocationSummary[] = [];
-  let maxMemoryMb = 0;
   let shutdownResult: ShutdownResult | undefined;
 
   // Init bookkeeping
@@ -218,6 +235,19 @@ export function createLambdaSandbox(
   let current: Invocation | undefined;
 
   const live = (): Managed[] => processes.filter((p) => !p.exit);
+  const limitKb = opts.memorySizeMb * 1024;
+  const memory = createMemoryMonitor(
+    {
+      limitKb,
+      intervalMs: opts.memorySampleIntervalMs,
+      enforce: opts.enforceMemoryLimit,
+      // a process SIGKILLed and not yet reaped no longer counts
+      roots: () => live().flatMap((p) => (p.sigkilled ? [] : [{ name: p.name, pid: p.pid }])),
+      onOverLimit: (sample) => outOfMemory(sample),
+      now,
+    },
+    { reader: deps._internal?.procReader },
+  );
   const runtimeProcess = (): Managed | undefined => processes.find((p) => p.kind === 'runtime');
 
   const initBase = { initializationType: 'on-demand', phase: 'init' as const };
@@ -400,6 +430,7 @@ export function createLambdaSandbox(
   function freeze(): void {
     if (!opts.freeze || frozen) return;
     frozen = true;
+    memory.stop();
     hub.pause();
     for (const p of live()) signalGroup(p.pid, 'SIGSTOP');
   }
@@ -408,18 +439,41 @@ export function createLambdaSandbox(
     if (!frozen) return;
     frozen = false;
     for (const p of live()) signalGroup(p.pid, 'SIGCONT');
+    memory.start();
     hub.resume();
   }
 
-  function memoryMb(): number {
-    const kb = treePeakMemoryKb(live().map((p) => p.pid));
-    maxMemoryMb = Math.max(maxMemoryMb, Math.ceil(kb / 1024));
-    return maxMemoryMb;
+  // Over the limit: Lambda's kernel kills processes of the environment and reports the runtime
+  // killed. Here: the runtime, then the largest others until the rest fit; the Init or the
+  // invocation fails with Runtime.OutOfMemory and the environment is failed (reset by the caller).
+  // A failed environment that still grows (an extension) loses its largest processes the same way.
+  function outOfMemory(sample: MemorySample): void {
+    if (state === 'created' || state === 'stopped' || killing) return;
+    const victims = outOfMemoryVictims(sample, limitKb, 'runtime').flatMap((name) => {
+      const p = live().find((q) => q.name === name);
+      return p ? [p] : [];
+    });
+    logger.error('the environment went over its memory limit', {
+      memoryKb: sample.totalKb,
+      limitKb,
+      killed: victims.map((p) => p.name),
+    });
+    for (const p of victims) {
+      p.oomKilled = true;
+      crashes.push({ name: p.name, errorType: OUT_OF_MEMORY, code: null, signal: 'SIGKILL' });
+    }
+    if (state === 'initializing') finishInit('error', OUT_OF_MEMORY);
+    else if (state === 'invoking') failInvoke('failure', OUT_OF_MEMORY, 'error');
+    else if (state === 'ready') {
+      state = 'failed';
+      failure = { errorType: OUT_OF_MEMORY, message: 'the environment went over its memory limit' };
+    }
+    for (const p of victims) sigkill(p);
   }
 
   function onProcessExit(p: Managed): void {
     if (p.kind === 'extension') registry.markGone(p.name);
-    if (state === 'shutting-down' || state === 'stopped' || killing) return;
+    if (state === 'shutting-down' || state === 'stopped' || killing || p.oomKilled) return;
     const ext = p.kind === 'extension' ? registry.byName(p.name) : undefined;
     const errorType =
       p.kind === 'runtime'
@@ -494,6 +548,8 @@ export function createLambdaSandbox(
 
   function progress(): void {
     if (state === 'initializing' && runtimeReady && registry.allWaiting()) {
+      memory.sample(); // the reading at the end of Init; over the limit, it fails the Init
+      if (state !== 'initializing') return;
       finishInit('success');
       return;
     }
@@ -555,7 +611,11 @@ export function createLambdaSandbox(
       return result;
     }
     const env = extensionEnvironment(opts, envContext());
+    if (!memory.available && opts.enforceMemoryLimit) {
+      logger.warn('process memory cannot be read here (no /proc): memorySizeMb is not enforced');
+    }
     for (const ext of extensions) spawnExtension(ext.name, ext.path, env);
+    memory.start();
     maybeStartRuntime();
     return result;
   }
@@ -632,13 +692,20 @@ export function createLambdaSandbox(
 
   function finishInvoke(
     inv: Invocation,
-    status: PhaseStatus,
-    errorType: string | undefined,
-    durationMs: number,
-    postMs: number,
-    memoryMB: number,
+    end: {
+      /** The status of the records (and of the result unless `resultStatus` says otherwise). */
+      status: PhaseStatus;
+      errorType: string | undefined;
+      durationMs: number;
+      postMs: number;
+      resultStatus?: PhaseStatus;
+      errorMessage?: string;
+    },
   ): void {
+    const { status, errorType, durationMs, postMs } = end;
     if (inv.timer) clearTimeout(inv.timer);
+    const peakMemoryKb = memory.windowPeakKb();
+    const memoryMB = errorType === OUT_OF_MEMORY ? opts.memorySizeMb : mib(memory.peakKb());
     const billedDurationMs = Math.ceil(durationMs + postMs);
     const first = invocations.length === 0;
     hub.emit(
@@ -662,6 +729,7 @@ export function createLambdaSandbox(
       postRuntimeExtensionsDurationMs: r3(postMs),
       billedDurationMs,
       maxMemoryUsedMB: memoryMB,
+      peakMemoryKb,
     };
     invocations.push(summary);
     current = undefined;
@@ -676,16 +744,19 @@ export function createLambdaSandbox(
           ? { ...(detail as Record<string, unknown>), errorType: outcome.errorType }
           : { errorType: outcome.errorType, errorMessage: String(detail) };
     }
-    if (!error && errorType) error = { errorType };
+    if (!error && errorType) {
+      error = end.errorMessage ? { errorType, errorMessage: end.errorMessage } : { errorType };
+    }
     inv.resolve({
       requestId: inv.requestId,
-      status,
+      status: end.resultStatus ?? status,
       ...(response !== undefined ? { response } : {}),
       ...(error ? { error } : {}),
       durationMs: summary.durationMs,
       postRuntimeExtensionsDurationMs: summary.postRuntimeExtensionsDurationMs,
       billedDurationMs,
       maxMemoryUsedMB: memoryMB,
+      peakMemoryKb,
       ...(first && initDurationMs !== undefined ? { initDurationMs: r3(initDurationMs) } : {}),
       extensionsInvoked: inv.extensionsInvoked,
     });
@@ -701,24 +772,37 @@ export function createLambdaSandbox(
       const ext = registry.byName(name) as RegisteredExtension;
       if (ext.state === 'active') extensionsDoneAt = Math.max(extensionsDoneAt, ext.lastNextAt);
     }
-    const memory = memoryMb();
+    memory.sample(); // the reading at the end of every invocation; over the limit, it fails it
+    if (current !== inv) return;
     const { status, errorType } = outcomeStatus(outcome);
-    finishInvoke(
-      inv,
+    finishInvoke(inv, {
       status,
       errorType,
-      outcome.endedAt - deliveredAt,
-      extensionsDoneAt - outcome.endedAt,
-      memory,
-    );
+      durationMs: outcome.endedAt - deliveredAt,
+      postMs: extensionsDoneAt - outcome.endedAt,
+    });
     state = 'ready';
     freeze();
   }
 
-  function failInvoke(status: 'timeout' | 'failure', errorType: string): void {
+  /** Ends the current invocation and fails the environment; `recordStatus` is what the records say. */
+  function failInvoke(
+    status: 'timeout' | 'failure',
+    errorType: string,
+    recordStatus: PhaseStatus = status,
+  ): void {
     const inv = current as Invocation;
+    const oom = errorType === OUT_OF_MEMORY;
     state = 'failed';
-    failure = { errorType, message: status === 'timeout' ? 'the invocation timed out' : `${errorType}` };
+    failure = {
+      errorType,
+      message:
+        status === 'timeout'
+          ? 'the invocation timed out'
+          : oom
+            ? 'the environment went over its memory limit'
+            : `${errorType}`,
+    };
     runtime.abandon();
     const at = now();
     const deliveredAt = inv.deliveredAt ?? inv.startedAt;
@@ -726,7 +810,7 @@ export function createLambdaSandbox(
       hub.emit(
         platformRecords.runtimeDone(at, {
           requestId: inv.requestId,
-          status,
+          status: recordStatus,
           errorType: status === 'timeout' ? undefined : errorType,
           durationMs: at - deliveredAt,
           tracing: inv.tracing,
@@ -735,7 +819,16 @@ export function createLambdaSandbox(
     }
     const durationMs = inv.outcome ? inv.outcome.endedAt - deliveredAt : at - deliveredAt;
     const postMs = inv.outcome ? at - inv.outcome.endedAt : 0;
-    finishInvoke(inv, status, errorType, durationMs, postMs, maxMemoryMb);
+    finishInvoke(inv, {
+      status: recordStatus,
+      errorType,
+      durationMs,
+      postMs,
+      resultStatus: status,
+      ...(oom
+        ? { errorMessage: `RequestId: ${inv.requestId} Error: Runtime exited with error: signal: killed` }
+        : {}),
+    });
   }
 
   async function doInvoke(payload: unknown): Promise<InvokeResult> {
@@ -773,6 +866,7 @@ export function createLambdaSandbox(
     inv.timer = setTimeout(() => {
       if (current === inv) failInvoke('timeout', 'Sandbox.Timedout');
     }, opts.timeoutMs);
+    memory.beginWindow(); // the invocation's peak starts from this reading
     return result;
   }
 
@@ -799,6 +893,7 @@ export function createLambdaSandbox(
   };
 
   async function closeAll(): Promise<void> {
+    memory.stop();
     hub.close();
     await api?.close();
     await layer?.cleanup();
@@ -916,7 +1011,8 @@ export function createLambdaSandbox(
         durationMs: durationStats(invocations.map((i) => i.durationMs)),
         overheadMs: durationStats(invocations.map((i) => i.postRuntimeExtensionsDurationMs)),
         billedDurationMs: durationStats(invocations.map((i) => i.billedDurationMs)),
-        maxMemoryUsedMB: maxMemoryMb,
+        maxMemoryUsedMB: mib(memory.peakKb()),
+        memory: memory.stats(),
         records: { total: hub.emitted().length, byType: counts },
         subscribers,
         dropped: {

@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { createLambdaSandbox, type LambdaSandbox, type LambdaSandboxOptions } from '../../src/index.js';
+import {
+  createLambdaSandbox,
+  type LambdaSandbox,
+  type LambdaSandboxDeps,
+  type LambdaSandboxOptions,
+} from '../../src/index.js';
 import { functionDir, makeLayer, tempFile } from './layer.js';
 
 export type ExtOutput = { ext: string; kind: string; data: Record<string, unknown> };
@@ -42,17 +47,21 @@ export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefine
 export async function startSandbox(
   extensions: Record<string, string>,
   options: Partial<LambdaSandboxOptions> = {},
+  deps: LambdaSandboxDeps = {},
 ): Promise<{ sandbox: LambdaSandbox; out: string; layerDir: string; cleanup(): Promise<void> }> {
   const layer = await makeLayer(extensions);
   const out = await tempFile('out.ndjson');
-  const sandbox = createLambdaSandbox({
-    layer: layer.dir,
-    handler: 'index.handler',
-    functionDir,
-    hostEnv: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
-    ...options,
-    env: { EXT_OUT: out, ...options.env },
-  });
+  const sandbox = createLambdaSandbox(
+    {
+      layer: layer.dir,
+      handler: 'index.handler',
+      functionDir,
+      hostEnv: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      ...options,
+      env: { EXT_OUT: out, ...options.env },
+    },
+    deps,
+  );
   return {
     sandbox,
     out,

@@ -79,6 +79,39 @@ describe('lambda-sandbox run', () => {
     expect(console.stderr).toMatch(/invocations 4\/4 {2}ok 2 {2}failed 2 .*environments 2\n/);
   });
 
+  it('resets an environment that went over --memory and serves the next invocation in a fresh one', async () => {
+    const layer = await makeLayer({ 'cli-ext': 'idle-extension.mjs' });
+    cleanups.push(layer.cleanup);
+    const events = await tempFile('events.ndjson');
+    await writeFile(events, '{"echo":1}\n{"allocateMb":300}\n{"echo":3}\n');
+    const console = io(dirname(events));
+    const args = ['run', '--layer', layer.dir, '--handler', 'index.handler', '--function-dir', functionDir];
+    const code = await runCli([...args, '--events', 'events.ndjson', '--timeout', '60000'], console);
+    expect(code).toBe(0);
+    const report = JSON.parse(console.stdout);
+    expect(report).toMatchObject({ invocations: 3, byStatus: { success: 2, failure: 1 } });
+    expect(report.environments).toHaveLength(2);
+    expect(report.environments[0]).toMatchObject({
+      crashes: [{ name: 'runtime', errorType: 'Runtime.OutOfMemory' }],
+      invocations: { list: [{ status: 'success' }, { status: 'error', errorType: 'Runtime.OutOfMemory' }] },
+      shutdown: { reason: 'failure' },
+    });
+    expect(report.environments[1]).toMatchObject({
+      invocations: { list: [{ status: 'success' }] },
+      crashes: [],
+      memory: { enforced: true },
+    });
+    expect(console.stderr).toContain('Runtime.OutOfMemory: resetting the environment');
+
+    // with the limit off, the same events run in one environment
+    const off = io(dirname(events));
+    expect(await runCli([...args, '--events', 'events.ndjson', '--no-memory-limit'], off)).toBe(0);
+    const offReport = JSON.parse(off.stdout);
+    expect(offReport).toMatchObject({ invocations: 3, byStatus: { success: 3 } });
+    expect(offReport.environments).toHaveLength(1);
+    expect(offReport.environments[0].maxMemoryUsedMB).toBeGreaterThan(300);
+  });
+
   it('takes a count of events and prints the report when no file is given', async () => {
     const layer = await makeLayer({});
     cleanups.push(layer.cleanup);
