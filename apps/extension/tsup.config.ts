@@ -185,12 +185,25 @@ function namedImports(source: string, specifier: string): string[] {
   return [...names];
 }
 
+/**
+ * The eager entry (src/entry.ts, `index.cjs`) loads the rest of the extension (src/main.ts,
+ * `main.cjs`, built next to it) only once its registration is on its way: `require('./main.cjs')`
+ * stays a require of that file, not an inlined copy.
+ */
+const restOfTheExtension: Plugin = {
+  name: 'rest-of-the-extension',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/main\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 const sinkSources = join(appDir, '../../packages/data-tap-sink/src');
 
-// The extension: one bundled file, every dependency inlined, no code splitting, minified. Function names are not
-// kept (keepNames costs ~10 KB of the 150 KB budget and parse time at every cold start): our error
-// classes set `name` themselves, so logged errors stay readable. CommonJS so that CJS dependencies
-// (pino) need no require shim.
+// The extension: a small eager entry (`index.cjs`: registration with node:http, then it requires
+// `main.cjs`) and the rest in one bundled file (`main.cjs`), every dependency inlined, no code
+// splitting, minified. Function names are not kept (keepNames costs ~10 KB of the 150 KB budget and
+// parse time at every cold start): our error classes set `name` themselves, so logged errors stay
+// readable. CommonJS so that CJS dependencies (pino) need no require shim.
 const shared: Options = {
   outDir: 'dist/layer/data-taps-lambda-extension',
   format: ['cjs'],
@@ -218,7 +231,12 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'src/main.ts' },
+    entry: { index: 'src/entry.ts' },
+    esbuildPlugins: [restOfTheExtension],
+  },
+  {
+    ...shared,
+    entry: { main: 'src/main.ts' },
     esbuildPlugins: [lazyTokenSources, lazyBuiltins, lazyPino, pinoStandIns, workspaceSources],
   },
   {

@@ -1,15 +1,17 @@
 /**
  * The extension's lifecycle: composes the libraries through the Lambda lifecycle.
  *
- *   register + start the telemetry listener -> subscribe -> first next -> build the pipeline ->
+ *   (registered by the eager entry, src/entry.ts) + start the telemetry listener -> subscribe ->
+ *   first next -> build the pipeline ->
  *   loop on events:
  *     INVOKE   -> the pipeline plans the flush (see flush-planner.ts), then next again
  *     SHUTDOWN -> let the last records arrive, drain before the deadline, spool the rest, exit
  *
- * Only what registration and the subscription need runs before them (the config, the Extensions
- * API client, the listener). The shipping pipeline (pipeline.ts: envelopes, buffer, sink, token) is
- * built once the first `next` is out, while Lambda finishes the Init; records the listener receives
- * before it is ready are handed over in order. Nothing here logs per record, and the extension's own
+ * The registration is sent before this file is even loaded (src/register.ts, by the entry); the
+ * outcome is taken over here. Only what the subscription needs runs before it (the config, the
+ * Extensions API client, the listener). The shipping pipeline (pipeline.ts: envelopes, buffer,
+ * sink, token) is built once the first `next` is out, while Lambda finishes the Init; records the
+ * listener receives before it is ready are handed over in order. Nothing here logs per record, and the extension's own
  * log lines are kept out of the tap.
  */
 import { createExtensionsClient, type ExtensionsClient } from '@data-taps/extensions-api';
@@ -23,6 +25,7 @@ import { describeError } from './describe-error.js';
 import { httpRequest } from './http-request.js';
 import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
+import { type Registration, type RegistrationOutcome, register, registrationTarget } from './register.js';
 
 /** What the entry gives the extension. */
 export interface RunOptions {
@@ -33,7 +36,12 @@ export interface RunOptions {
   /** Aborting it ends the event loop as a local stop (SIGTERM/SIGINT outside Lambda): drain, then return. */
   signal?: AbortSignal;
   /** The launcher's file name, the name Lambda knows the extension by: the fallback registration name. */
-  executableName?: string;
+  executableName?: string | undefined;
+  /**
+   * The registration the eager entry already sent (src/entry.ts); `undefined` inside means it had no
+   * valid AWS_LAMBDA_RUNTIME_API to send one. Without this option runExtension registers itself.
+   */
+  registration?: Promise<RegistrationOutcome | undefined>;
 }
 
 /**
@@ -42,6 +50,9 @@ export interface RunOptions {
  * process.exitCode = await runExtension({ env: process.env });
  */
 export async function runExtension(options: RunOptions): Promise<number> {
+  // The registration is on its way first (the entry sent it before loading this file).
+  const registering = options.registration ?? startRegistration(options.env, options.executableName);
+  registering.catch(() => undefined); // never rejects; awaited below
   const loaded: LoadedConfig = loadConfig(options.env);
   const level = loaded.ok ? loaded.config.logLevel : (loaded.lifecycle?.logLevel ?? 'info');
   // Info lines are held until the extension registered and subscribed (see createLogger).
@@ -58,9 +69,9 @@ export async function runExtension(options: RunOptions): Promise<number> {
         );
         return 1;
       }
-      return await runWithoutShipping(loaded.lifecycle, loaded.errors, logger, options);
+      return await runWithoutShipping(loaded.lifecycle, loaded.errors, logger, options, registering);
     }
-    return await runShipping(loaded.config, logger, options);
+    return await runShipping(loaded.config, logger, options, registering);
   } finally {
     logger.release();
   }
@@ -72,9 +83,10 @@ async function runWithoutShipping(
   errors: string[],
   logger: ExtensionLogger,
   options: RunOptions,
+  registering: Promise<RegistrationOutcome | undefined>,
 ): Promise<number> {
   const signal = options.signal;
-  const { client } = await register(lifecycle, logger, options.executableName, {});
+  const { client } = await registered(registering, lifecycle.runtimeApi, logger);
   logger.release();
   if (lifecycle.strict) {
     logger.error('DATA_TAPS_STRICT is set: reporting the invalid configuration as an Init error');
@@ -99,32 +111,45 @@ async function stayRegistered(
   return 0;
 }
 
-/**
- * Registers for INVOKE and SHUTDOWN. Lambda knows an external extension by its file name: when
- * EXTENSION_NAME does not match it and Lambda refuses the registration, register again under the
- * launcher's own file name rather than failing the function's Init.
- */
-async function register(
-  target: { runtimeApi: string; extensionName: string },
-  logger: Logger,
+function startRegistration(
+  env: RunOptions['env'],
   executableName: string | undefined,
-  registerOptions: { acceptFeatures?: 'accountId'[] },
-) {
-  const attempt = async (extensionName: string) => {
-    const client = createExtensionsClient({ runtimeApi: target.runtimeApi, extensionName }, { logger });
-    const registration = await client.register(['INVOKE', 'SHUTDOWN'], registerOptions);
-    return { client, registration };
-  };
-  try {
-    return await attempt(target.extensionName);
-  } catch (error) {
-    if (!executableName || executableName === target.extensionName) throw error;
+): Promise<RegistrationOutcome | undefined> {
+  const target = registrationTarget(env, executableName);
+  return target ? register(target) : Promise.resolve(undefined);
+}
+
+/**
+ * The registration's outcome, taken over: an Extensions API client with its id, or the error. When
+ * Lambda refused EXTENSION_NAME and the extension registered under the launcher's file name
+ * instead (src/register.ts), says which variable to fix.
+ */
+async function registered(
+  registering: Promise<RegistrationOutcome | undefined>,
+  runtimeApi: string,
+  logger: Logger,
+): Promise<{ client: ExtensionsClient; registration: Registration }> {
+  const outcome = await registering;
+  if (!outcome)
+    throw new Error('cannot register with the Extensions API without a valid AWS_LAMBDA_RUNTIME_API');
+  if (outcome.refused) {
+    const { extensionName, executableName, error } = outcome.refused;
     logger.error(
-      `registering as EXTENSION_NAME="${target.extensionName}" failed; registering under the executable's name "${executableName}" instead: set EXTENSION_NAME to the file name in /opt/extensions (or leave it unset)`,
+      `registering as EXTENSION_NAME="${extensionName}" failed; registering under the executable's name "${executableName}" instead: set EXTENSION_NAME to the file name in /opt/extensions (or leave it unset)`,
       { error: describeError(error) },
     );
-    return attempt(executableName);
   }
+  if (!outcome.ok) throw outcome.error;
+  const { registration } = outcome;
+  // Calls go through the same keep-alive connection as the Telemetry API subscription (one address
+  // for both): the first `next` is then written at once on the socket the subscription used, instead
+  // of waiting for a new connection behind the synchronous work that follows it (the pipeline).
+  // httpRequest sets no timeout, so the long poll of an idle environment is not cut.
+  const client = createExtensionsClient(
+    { runtimeApi, extensionName: registration.extensionName, extensionId: registration.extensionId },
+    { logger, fetch: httpRequest as unknown as typeof fetch },
+  );
+  return { client, registration };
 }
 
 async function nextOrStop(client: ExtensionsClient, signal: AbortSignal | undefined) {
@@ -136,13 +161,16 @@ async function nextOrStop(client: ExtensionsClient, signal: AbortSignal | undefi
   }
 }
 
-async function runShipping(config: Config, logger: ExtensionLogger, options: RunOptions): Promise<number> {
+async function runShipping(
+  config: Config,
+  logger: ExtensionLogger,
+  options: RunOptions,
+  registering: Promise<RegistrationOutcome | undefined>,
+): Promise<number> {
   const now = options.now ?? Date.now;
-  // Registration and the listener do not depend on each other: Init does them at once.
-  const registering = register(config, logger, options.executableName, {
-    acceptFeatures: ['accountId'],
-  });
-  registering.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  // The registration (sent by the entry) and the listener do not depend on each other.
+  const taking = registered(registering, config.runtimeApi, logger);
+  taking.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
   // Records that arrive before the pipeline is built wait here, in order.
   let pipeline: Pipeline | undefined;
@@ -159,9 +187,9 @@ async function runShipping(config: Config, logger: ExtensionLogger, options: Run
       logger,
     },
   );
-  let started: [Awaited<typeof registering>, { uri: string }];
+  let started: [Awaited<typeof taking>, { uri: string }];
   try {
-    started = await Promise.all([registering, listener.start()]);
+    started = await Promise.all([taking, listener.start()]);
   } catch (error) {
     await listener.close();
     throw error;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractZip, readZipEntries } from '@data-taps/lambda-sandbox';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findSpecifiers, isBuiltin } from '../../scripts/package-layer.mjs';
+import { checkLayerFile, findSpecifiers, isBuiltin, LAYER_FILES } from '../../scripts/package-layer.mjs';
 import {
   invocationRecords,
   lambdaEnv,
@@ -59,20 +59,27 @@ function launch(env: Record<string, string>, dir = layerDir) {
 }
 
 describe('the layer zip', () => {
-  it('holds the launcher (0755) and one bundled file that loads only node built-ins and its lazy token sources', () => {
+  it('holds the launcher (0755), the eager entry, the rest of the extension and the lazy token sources', () => {
     const entries = readZipEntries(readFileSync(zipPath));
     expect(entries.map((e) => e.name).sort()).toEqual([
       'data-taps-lambda-extension/index.cjs',
+      'data-taps-lambda-extension/main.cjs',
       'data-taps-lambda-extension/token-aws.cjs',
       'data-taps-lambda-extension/token-boilingdata.cjs',
       LAUNCHER,
     ]);
     expect(statSync(join(layerDir, LAUNCHER)).mode & 0o777).toBe(0o755);
-    const bundle = readFileSync(join(layerDir, 'data-taps-lambda-extension/index.cjs'), 'utf8');
-    const required = findSpecifiers(bundle);
-    expect(required).toContain('node:http');
+    const read = (name: string) => readFileSync(join(layerDir, 'data-taps-lambda-extension', name));
+    // Each file within what it may load and its size budget (scripts/package-layer.mjs).
+    for (const file of LAYER_FILES) expect(checkLayerFile(file, read(file.name)).problems).toEqual([]);
+    // The entry loads node: built-ins and main.cjs, nothing else: no zod, no pino, no library.
+    const eager = findSpecifiers(read('index.cjs').toString('utf8'));
+    expect(eager.filter((name) => !name.startsWith('node:'))).toEqual(['./main.cjs']);
+    expect(read('index.cjs').length).toBeLessThanOrEqual(4_000);
+    const rest = findSpecifiers(read('main.cjs').toString('utf8'));
+    expect(rest).toContain('node:http');
     // The token sources that renew tokens are separate files, required only when configured.
-    expect(required.filter((name) => !isBuiltin(name)).sort()).toEqual([
+    expect(rest.filter((name) => !isBuiltin(name)).sort()).toEqual([
       './token-aws.cjs',
       './token-boilingdata.cjs',
     ]);
@@ -96,6 +103,9 @@ describe('the layer zip', () => {
     await lambda.telemetry.deliver(r2.report);
 
     expect(await ext.exited).toBe(0);
+    // The entry registered; the rest took the registration over (one register call in all).
+    expect(lambda.api.requests.filter((r) => r.path.endsWith('/register'))).toHaveLength(1);
+    expect(lambda.telemetry.subscriptions[0]?.extensionId).toBe(lambda.api.registrations[0]?.extensionId);
     const lines = tap.accepted();
     const of = (type: string) => lines.filter((l) => l['type'] === type);
     expect(of('function').map((l) => [l['requestId'], l['message']])).toEqual([
@@ -202,5 +212,98 @@ describe('the layer zip', () => {
     expect(await ext.exited).toBe(0);
     expect(ext.output()).toContain('BD_TAP_CLIENT_TOKEN is not set');
     expect(ext.output()).toContain('BD_DATA_TAP_URL=\\"nope\\" is invalid');
+  });
+  it("registers under the launcher's file name when Lambda refuses EXTENSION_NAME, and says which variable to fix", async () => {
+    const { lambda, tap, ws } = await setup(cleanups);
+    lambda.api.injectResponse('register', {
+      statusCode: 403,
+      body: {
+        errorType: 'Extension.InvalidEventType',
+        errorMessage: 'internal extensions cannot register for SHUTDOWN',
+      },
+    });
+    const ext = launch(
+      lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, { EXTENSION_NAME: 'other-name' }),
+    );
+    await lambda.api.waitForRegistrations(1);
+    await until(() => lambda.telemetry.subscriptions.length === 1);
+    await lambda.api.waitForIdle();
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 2000 });
+
+    expect(await ext.exited).toBe(0);
+    expect(lambda.api.registrations.map((r) => r.name)).toEqual(['data-taps-lambda-extension']);
+    expect(ext.output()).toContain('registering as EXTENSION_NAME=\\"other-name\\" failed');
+    expect(ext.output()).toContain('Extensions API register answered HTTP 403: Extension.InvalidEventType');
+  });
+
+  it('exits 1 and says why when Lambda refuses the registration', async () => {
+    const { lambda, tap, ws } = await setup(cleanups);
+    lambda.api.injectResponse('register', {
+      statusCode: 403,
+      body: { errorType: 'Extension.RegistrationClosed', errorMessage: 'too late' },
+    });
+    const ext = launch(lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir));
+
+    expect(await ext.exited).toBe(1);
+    const fatal = ext
+      .output()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l['level'] === 'fatal');
+    expect(fatal).toEqual({
+      level: 'fatal',
+      logger: 'data-taps',
+      msg: 'the extension failed',
+      error:
+        'ExtensionsApiHttpError: Extensions API register answered HTTP 403: Extension.RegistrationClosed (too late)',
+    });
+    expect(lambda.api.registrations).toHaveLength(0);
+    expect(lambda.telemetry.subscriptions).toHaveLength(0);
+  });
+
+  it('exits 1 and says why when the Extensions API cannot be reached', async () => {
+    const lambda = await startLambda();
+    const ws = workspace();
+    cleanups.push(
+      () => ws.remove(),
+      () => lambda.telemetry.close(),
+    );
+    const runtimeApi = lambda.api.runtimeApi;
+    await lambda.api.close();
+    const ext = launch(lambdaEnv(runtimeApi, 'http://127.0.0.1:9/', ws.spoolDir));
+
+    expect(await ext.exited).toBe(1);
+    expect(ext.output()).toContain(
+      `"error":"ExtensionsApiConnectionError: Extensions API register request to http://${runtimeApi}/2020-01-01/extension/register failed: connect ECONNREFUSED`,
+    );
+  });
+
+  it('without AWS_LAMBDA_RUNTIME_API, registers nothing, says so and exits 1', async () => {
+    const ws = workspace();
+    cleanups.push(() => ws.remove());
+    const ext = launch({ BD_TAP_CLIENT_TOKEN: TOKEN, BD_DATA_TAP_URL: 'http://127.0.0.1:9/' });
+
+    expect(await ext.exited).toBe(1);
+    expect(ext.output()).toContain('AWS_LAMBDA_RUNTIME_API is not set');
+    expect(ext.output()).toContain('cannot register with the Extensions API');
+  });
+
+  it('in strict mode reports a bad configuration as an Init error and exits 1', async () => {
+    const { lambda, tap, ws } = await setup(cleanups);
+    const ext = launch(
+      lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, {
+        RECEIVER_PORT: '9001',
+        DATA_TAPS_STRICT: 'true',
+      }),
+    );
+
+    expect(await ext.exited).toBe(1);
+    expect(lambda.api.registrations).toHaveLength(1);
+    expect(lambda.api.errors.map((e) => [e.kind, e.errorType])).toEqual([
+      ['init', 'Extension.ConfigInvalid'],
+    ]);
+    expect(JSON.stringify(lambda.api.errors)).toContain('RECEIVER_PORT');
+    expect(ext.output()).not.toContain(TOKEN);
   });
 });

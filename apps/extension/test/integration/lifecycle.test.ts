@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runExtension } from '../../src/extension.js';
+import { register } from '../../src/register.js';
 import {
   invocationRecords,
   type LambdaOptions,
@@ -313,6 +314,82 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
       body: { errorType: 'X', errorMessage: 'no' },
     });
     await expect(start(again.lambda, again.tap, again.ws)).rejects.toThrow(/403/);
+  });
+
+  it('takes over the registration the eager entry made: registers once, subscribes and polls with its id', async () => {
+    const { lambda, tap, ws } = await setup();
+    const registration = register({
+      runtimeApi: lambda.api.runtimeApi,
+      extensionName: 'data-taps-lambda-extension',
+    });
+    await lambda.api.waitForRegistrations(1);
+    const running = runExtension({
+      env: lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir),
+      logFd: ws.logFd,
+      registration,
+    });
+    await ready(lambda);
+    const id = lambda.api.registrations[0]?.extensionId;
+    expect(lambda.telemetry.subscriptions.map((s) => s.extensionId)).toEqual([id]);
+    const r1 = invocationRecords('h1', ['after the hand-over\n']);
+    await lambda.api.invoke({ requestId: 'h1' });
+    await lambda.telemetry.deliver([...r1.start, ...r1.logs, ...r1.runtimeDone]);
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 2000 });
+    await lambda.telemetry.deliver(r1.report);
+
+    expect(await running).toBe(0);
+    expect(lambda.api.registrations).toHaveLength(1);
+    expect(lambda.api.requests.filter((r) => r.path.endsWith('/register'))).toHaveLength(1);
+    expect(byType(tap.accepted(), 'function').map((l) => l['message'])).toEqual(['after the hand-over']);
+    expect(ws.log()).toContain(`"extensionId":"${id}"`);
+  });
+
+  it('fails as before when the registration it takes over failed: the refused name, then the error', async () => {
+    const { lambda, tap, ws } = await setup();
+    const refusal = { statusCode: 403, body: { errorType: 'Extension.Refused', errorMessage: 'no' } };
+    lambda.api.injectResponse('register', refusal);
+    lambda.api.injectResponse('register', refusal);
+    const registration = register({
+      runtimeApi: lambda.api.runtimeApi,
+      extensionName: 'other-name',
+      executableName: 'data-taps-lambda-extension',
+    });
+
+    const running = runExtension({
+      env: lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, { EXTENSION_NAME: 'other-name' }),
+      logFd: ws.logFd,
+      registration,
+    });
+
+    await expect(running).rejects.toThrow(
+      'Extensions API register answered HTTP 403: Extension.Refused (no)',
+    );
+    expect(ws.log()).toContain('registering as EXTENSION_NAME=\\"other-name\\" failed');
+    expect(lambda.telemetry.subscriptions).toHaveLength(0);
+  });
+
+  it('in strict mode reports an invalid configuration as an Init error with the id it took over', async () => {
+    const { lambda, tap, ws } = await setup();
+    const registration = register({
+      runtimeApi: lambda.api.runtimeApi,
+      extensionName: 'data-taps-lambda-extension',
+    });
+
+    const code = await runExtension({
+      env: lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, {
+        MAX_BYTES: '1',
+        DATA_TAPS_STRICT: 'true',
+      }),
+      logFd: ws.logFd,
+      registration,
+    });
+
+    expect(code).toBe(1);
+    expect(lambda.api.registrations).toHaveLength(1);
+    expect(lambda.api.errors.map((e) => [e.kind, e.extensionId, e.errorType])).toEqual([
+      ['init', lambda.api.registrations[0]?.extensionId, 'Extension.ConfigInvalid'],
+    ]);
+    expect(JSON.stringify(lambda.api.errors)).toContain('MAX_BYTES');
   });
 
   it('runs in memory when the spool folder cannot be used, and reports invocations whose records never came', async () => {
