@@ -6,6 +6,10 @@ import { definePackageConfig } from '@data-taps/vitest-preset';
 export default definePackageConfig({
   coverageExclude: [
     'src/main.mjs',
+    'src/timeout-study.mjs',
+    'src/run-timeout-study.mjs',
+    'src/timeout-runs.mjs',
+    'src/command.mjs',
     'src/run-benchmark.mjs',
     'src/throughput.mjs',
     'src/overhead.mjs',

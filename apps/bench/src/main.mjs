@@ -6,15 +6,11 @@
 // Full mode writes docs/benchmarks.md and docs/benchmarks.svg at the repository root (~7 minutes
 // on 2 cores); --quick scales every duration down (~1 minute) and writes to a temporary folder
 // unless --out is given, so a quick run never replaces the committed report.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-
-const repoRoot = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+import { buildOrExit, machineFacts, reportDir, withLoadAfter } from './command.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,41 +20,16 @@ const { values: args } = parseArgs({
   },
 });
 
-if (!args['no-build']) {
-  const build = spawnSync(
-    'pnpm',
-    ['exec', 'turbo', 'run', 'build', '--filter=@data-taps/bench...', '--output-logs=errors-only'],
-    {
-      cwd: repoRoot,
-      stdio: 'inherit',
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
-    },
-  );
-  if (build.status !== 0) {
-    console.error('bench: the build failed (see above)');
-    process.exit(1);
-  }
-}
+if (!args['no-build']) buildOrExit();
 
 // imported after the build: they load the built packages
 const { runBenchmark } = await import('./run-benchmark.mjs');
 const { renderChart, renderMarkdown } = await import('./report.mjs');
 
 const quick = args.quick === true;
-const outDir = args.out
-  ? resolve(args.out)
-  : quick
-    ? join(tmpdir(), 'data-taps-bench')
-    : join(repoRoot, 'docs');
+const outDir = reportDir(args.out, quick);
 const command = quick ? 'pnpm bench --quick' : 'pnpm bench';
-const machine = {
-  cpus: cpus().length,
-  model: cpus()[0]?.model.trim() ?? 'unknown CPU',
-  node: process.version,
-  os: `${process.platform} ${release()}`,
-  memoryGb: Math.round(totalmem() / 1024 ** 3),
-  loadBefore: loadavg()[0]?.toFixed(1) ?? 'n/a',
-};
+const machine = machineFacts();
 console.log(
   `bench: ${quick ? 'quick' : 'full'} run on ${machine.cpus} x ${machine.model}, node ${machine.node}; report to ${outDir}`,
 );
@@ -72,7 +43,7 @@ const results = await runBenchmark({
 
 const report = {
   ...results,
-  machine: { ...machine, loadAfter: loadavg()[0]?.toFixed(1) ?? 'n/a' },
+  machine: withLoadAfter(machine),
   command,
   mode: quick ? 'quick' : 'full',
 };

@@ -136,6 +136,21 @@ export async function startBenchTap(token) {
         }
       });
     },
+    /**
+     * Whether a record of one type and request id of one run (such as an invocation's
+     * `platform.report`) reached the tap.
+     * @param {string} functionName
+     * @param {string} type
+     * @param {string} requestId
+     * @returns {Promise<boolean>}
+     */
+    async hasRecord(functionName, type, requestId) {
+      const [row] = await query(
+        `SELECT count(*) AS "rows" FROM read_parquet('${tap.outputGlob}', union_by_name=true)
+         WHERE type = ${sqlText(type)} AND functionName = ${sqlText(functionName)} AND requestId = ${sqlText(requestId)}`,
+      );
+      return Number(row?.rows ?? 0) > 0;
+    },
     async stop() {
       await tap.stop();
       rmSync(outDir, { recursive: true, force: true });
