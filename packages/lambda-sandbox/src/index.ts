@@ -5,7 +5,12 @@ export {
   SandboxStateError,
 } from './errors.js';
 export type { Logger } from './logger.js';
-export type { MemoryStats, ProcReader } from './memory-monitor.js';
+export type {
+  MemoryAccounting,
+  MemoryStats,
+  ProcMemory,
+  ProcReader,
+} from './memory-monitor.js';
 export type { LambdaSandboxOptions, ResolvedSandboxOptions } from './options.js';
 export { lambdaSandboxOptionsSchema } from './options.js';
 export type {

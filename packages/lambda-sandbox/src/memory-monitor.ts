@@ -85,17 +85,23 @@ export interface ProcessMemory {
   readonly privateKb: number;
 }
 
+/**
+ * How the environment's memory is counted: `cgroup`, the private memory of every process plus the
+ * file pages of each executable once (two `node` processes map the same binary; a memory cgroup,
+ * as Lambda uses, charges a page once); `rss-sum`, the plain sum of `VmRSS` (shared file pages
+ * once per process: stricter).
+ */
+export type MemoryAccounting = 'cgroup' | 'rss-sum';
+
 /** One reading of the environment's memory. */
 export interface MemorySample {
   /** Unix ms. */
   readonly at: number;
-  /**
-   * The environment's memory, in kB: the private memory of every process plus the file pages of
-   * each executable once (two `node` processes map the same binary; Lambda's memory cgroup
-   * counts a page once).
-   */
+  /** The environment's memory as the accounting in force counts it, in kB. */
   readonly totalKb: number;
-  /** The plain sum of `VmRSS` over every process (counts shared file pages once per process). */
+  /** As `cgroup` accounting counts it, in kB. */
+  readonly cgroupKb: number;
+  /** As `rss-sum` accounting counts it, in kB. */
   readonly rssSumKb: number;
   readonly processes: readonly ProcessMemory[];
 }
@@ -116,6 +122,8 @@ export interface MemoryStats {
   readonly enforced: boolean;
   /** `memorySizeMb` in kB (MB taken as MiB, as Lambda does). */
   readonly limitKb: number;
+  /** How `peakKb` and `lastKb` are counted (and compared with the limit). */
+  readonly accounting: MemoryAccounting;
   readonly sampleIntervalMs: number;
   /** Readings taken so far. */
   readonly samples: number;
@@ -123,7 +131,9 @@ export interface MemoryStats {
   readonly peakKb: number;
   /** The last reading, in kB. */
   readonly lastKb: number;
-  /** The highest plain sum of `VmRSS` (shared file pages counted once per process), in kB. */
+  /** The highest reading as `cgroup` accounting counts it, in kB. */
+  readonly peakCgroupKb: number;
+  /** The highest reading as `rss-sum` accounting counts it (the plain sum of `VmRSS`), in kB. */
   readonly peakRssSumKb: number;
   /** When the last reading was taken (Unix ms). */
   readonly lastAt?: number;
@@ -141,6 +151,7 @@ export interface MemoryMonitorConfig {
   readonly limitKb: number;
   readonly intervalMs: number;
   readonly enforce: boolean;
+  readonly accounting: MemoryAccounting;
   /** The processes to count now (the sandbox's live ones). */
   roots(): readonly MemoryRoot[];
   /** Called with a reading over `limitKb` when enforcing. */
@@ -178,6 +189,7 @@ export function createMemoryMonitor(config: MemoryMonitorConfig, deps: MemoryMon
   let peakKb = 0;
   let lastKb = 0;
   let peakRssSumKb = 0;
+  let peakCgroupKb = 0;
   let lastAt: number | undefined;
   let windowPeakKb = 0;
   const perProcess = new Map<string, { name: string; pid: number; lastKb: number; peakKb: number }>();
@@ -207,16 +219,18 @@ export function createMemoryMonitor(config: MemoryMonitorConfig, deps: MemoryMon
     const seen = new Set<number>();
     const fileByExe = new Map<string, number>();
     const processes = config.roots().map((root) => tree(root, seen, fileByExe));
-    let totalKb = 0;
-    for (const kb of fileByExe.values()) totalKb += kb;
-    for (const p of processes) totalKb += p.privateKb;
+    let cgroupKb = 0;
+    for (const kb of fileByExe.values()) cgroupKb += kb;
+    for (const p of processes) cgroupKb += p.privateKb;
     const rssSumKb = processes.reduce((sum, p) => sum + p.rssKb, 0);
+    const totalKb = config.accounting === 'rss-sum' ? rssSumKb : cgroupKb;
     const at = config.now();
     samples += 1;
     lastKb = totalKb;
     lastAt = at;
     peakKb = Math.max(peakKb, totalKb);
     peakRssSumKb = Math.max(peakRssSumKb, rssSumKb);
+    peakCgroupKb = Math.max(peakCgroupKb, cgroupKb);
     windowPeakKb = Math.max(windowPeakKb, totalKb);
     for (const p of processes) {
       const known = perProcess.get(p.name);
@@ -225,7 +239,7 @@ export function createMemoryMonitor(config: MemoryMonitorConfig, deps: MemoryMon
         known.peakKb = Math.max(known.peakKb, p.rssKb);
       } else perProcess.set(p.name, { name: p.name, pid: p.pid, lastKb: p.rssKb, peakKb: p.rssKb });
     }
-    const result = { at, totalKb, rssSumKb, processes };
+    const result = { at, totalKb, cgroupKb, rssSumKb, processes };
     if (config.enforce && totalKb > config.limitKb) config.onOverLimit(result);
     return result;
   }
@@ -261,10 +275,12 @@ export function createMemoryMonitor(config: MemoryMonitorConfig, deps: MemoryMon
         available,
         enforced: config.enforce && available,
         limitKb: config.limitKb,
+        accounting: config.accounting,
         sampleIntervalMs: config.intervalMs,
         samples,
         peakKb,
         lastKb,
+        peakCgroupKb,
         peakRssSumKb,
         ...(lastAt !== undefined ? { lastAt } : {}),
         processes: [...perProcess.values()].map((p) => ({ ...p })),
@@ -278,20 +294,26 @@ export type MemoryMonitor = ReturnType<typeof createMemoryMonitor>;
 
 /**
  * Which processes to SIGKILL for a reading over the limit: the runtime first (Lambda reports the
- * runtime killed), then those with the most private memory until the rest fit under the limit
- * (a killed process frees its private memory; shared file pages may stay).
+ * runtime killed), then the largest others until the rest fit under the limit (under `cgroup`
+ * accounting a killed process surely frees its private memory only: shared file pages may stay).
  * @internal
  */
-export function outOfMemoryVictims(sample: MemorySample, limitKb: number, runtimeName: string): string[] {
+export function outOfMemoryVictims(
+  sample: MemorySample,
+  limitKb: number,
+  runtimeName: string,
+  accounting: MemoryAccounting,
+): string[] {
+  const size = (p: ProcessMemory): number => (accounting === 'rss-sum' ? p.rssKb : p.privateKb);
   const order = [...sample.processes].sort((a, b) =>
-    a.name === runtimeName ? -1 : b.name === runtimeName ? 1 : b.privateKb - a.privateKb,
+    a.name === runtimeName ? -1 : b.name === runtimeName ? 1 : size(b) - size(a),
   );
   const victims: string[] = [];
   let remaining = sample.totalKb;
   for (const p of order) {
     if (remaining <= limitKb && victims.length > 0) break;
     victims.push(p.name);
-    remaining -= p.privateKb;
+    remaining -= size(p);
   }
   return victims;
 }

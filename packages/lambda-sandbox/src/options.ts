@@ -58,6 +58,12 @@ export const lambdaSandboxOptionsSchema = z.strictObject({
    * environment's processes together goes over `memorySizeMb`, as Lambda does. Linux only.
    */
   enforceMemoryLimit: z._default(z.boolean(), true),
+  /**
+   * How the environment's memory is counted: `cgroup` (private memory of every process, the file
+   * pages of each executable once, as a memory cgroup charges them) or `rss-sum` (the plain sum of
+   * every process's `VmRSS`: the `node` binary's pages once per Node process, stricter).
+   */
+  memoryAccounting: z._default(z.enum(['cgroup', 'rss-sum']), 'cgroup'),
   /** How often the memory of the environment's processes is read while it runs, ms. 5-1000. */
   memorySampleIntervalMs: z._default(z.number().check(z.int(), z.minimum(5), z.maximum(1_000)), 20),
   /** The function timeout in ms: 1000-900000 (1 s to 15 min). Bounds the whole Invoke phase. */

@@ -241,6 +241,7 @@ export function createLambdaSandbox(
       limitKb,
       intervalMs: opts.memorySampleIntervalMs,
       enforce: opts.enforceMemoryLimit,
+      accounting: opts.memoryAccounting,
       // a process SIGKILLed and not yet reaped no longer counts
       roots: () => live().flatMap((p) => (p.sigkilled ? [] : [{ name: p.name, pid: p.pid }])),
       onOverLimit: (sample) => outOfMemory(sample),
@@ -449,7 +450,7 @@ export function createLambdaSandbox(
   // A failed environment that still grows (an extension) loses its largest processes the same way.
   function outOfMemory(sample: MemorySample): void {
     if (state === 'created' || state === 'stopped' || killing) return;
-    const victims = outOfMemoryVictims(sample, limitKb, 'runtime').flatMap((name) => {
+    const victims = outOfMemoryVictims(sample, limitKb, 'runtime', opts.memoryAccounting).flatMap((name) => {
       const p = live().find((q) => q.name === name);
       return p ? [p] : [];
     });

@@ -46,7 +46,12 @@ function fakeTimers() {
 function monitor(
   table: Record<number, FakeProcess>,
   roots: MemoryRoot[],
-  overrides: { limitKb?: number; enforce?: boolean; reader?: ProcReader } = {},
+  overrides: {
+    limitKb?: number;
+    enforce?: boolean;
+    reader?: ProcReader;
+    accounting?: 'cgroup' | 'rss-sum';
+  } = {},
 ) {
   const over: MemorySample[] = [];
   const timers = fakeTimers();
@@ -56,6 +61,7 @@ function monitor(
       limitKb: overrides.limitKb ?? 128 * 1024,
       intervalMs: 20,
       enforce: overrides.enforce ?? true,
+      accounting: overrides.accounting ?? 'cgroup',
       roots: () => roots,
       onOverLimit: (s) => over.push(s),
       now: () => clock++,
@@ -82,6 +88,7 @@ describe('createMemoryMonitor', () => {
     expect(m.sample()).toEqual({
       at: 1000,
       totalKb: 3750,
+      cgroupKb: 3750,
       rssSumKb: 3750,
       processes: [
         { name: 'runtime', pid: 10, rssKb: 1750, privateKb: 1750 },
@@ -103,8 +110,25 @@ describe('createMemoryMonitor', () => {
       ],
     );
     // private 2000 + 1000 + 100, node's file pages once (the larger mapping), sh's
-    expect(m.sample()).toMatchObject({ totalKb: 3100 + 3500 + 500, rssSumKb: 10_100 });
-    expect(m.stats()).toMatchObject({ peakKb: 7100, peakRssSumKb: 10_100 });
+    expect(m.sample()).toMatchObject({ totalKb: 3100 + 3500 + 500, cgroupKb: 7100, rssSumKb: 10_100 });
+    expect(m.stats()).toMatchObject({ peakKb: 7100, peakCgroupKb: 7100, peakRssSumKb: 10_100 });
+  });
+
+  it('counts and enforces the plain sum of VmRSS under rss-sum accounting', () => {
+    const { m, over } = monitor(
+      {
+        10: { rss: 5000, file: 3000, exe: '/usr/bin/node' },
+        20: { rss: 4500, file: 3500, exe: '/usr/bin/node' },
+      },
+      [
+        { name: 'runtime', pid: 10 },
+        { name: 'ext', pid: 20 },
+      ],
+      { accounting: 'rss-sum', limitKb: 9000 },
+    );
+    expect(m.sample()).toMatchObject({ totalKb: 9500, cgroupKb: 6500, rssSumKb: 9500 });
+    expect(over).toHaveLength(1);
+    expect(m.stats()).toMatchObject({ accounting: 'rss-sum', peakKb: 9500, peakCgroupKb: 6500 });
   });
 
   it('keeps the peak, the last reading, the window peak and each process peak', () => {
@@ -130,10 +154,12 @@ describe('createMemoryMonitor', () => {
       available: true,
       enforced: true,
       limitKb: 128 * 1024,
+      accounting: 'cgroup',
       sampleIntervalMs: 20,
       samples: 4,
       peakKb: 4000,
       lastKb: 1600,
+      peakCgroupKb: 4000,
       peakRssSumKb: 4000,
       lastAt: 1003,
       processes: [
@@ -188,10 +214,12 @@ describe('createMemoryMonitor', () => {
       available: false,
       enforced: false,
       limitKb: 128 * 1024,
+      accounting: 'cgroup',
       sampleIntervalMs: 20,
       samples: 0,
       peakKb: 0,
       lastKb: 0,
+      peakCgroupKb: 0,
       peakRssSumKb: 0,
       processes: [],
     });
@@ -203,6 +231,7 @@ describe('createMemoryMonitor', () => {
         limitKb: 10 ** 9,
         intervalMs: 5,
         enforce: true,
+        accounting: 'cgroup',
         roots: () => [{ name: 'self', pid: process.pid }],
         onOverLimit: () => {},
         now: Date.now,
@@ -241,60 +270,59 @@ describe('procReader', () => {
 });
 
 describe('outOfMemoryVictims', () => {
-  const sample = (processes: [string, number][]): MemorySample => ({
+  // [name, private kB, VmRSS kB]
+  const sample = (processes: [string, number, number?][]): MemorySample => ({
     at: 0,
     totalKb: processes.reduce((a, [, kb]) => a + kb, 0),
+    cgroupKb: 0,
     rssSumKb: 0,
-    processes: processes.map(([name, privateKb], i) => ({ name, pid: i + 1, rssKb: 0, privateKb })),
+    processes: processes.map(([name, privateKb, rssKb], i) => ({
+      name,
+      pid: i + 1,
+      rssKb: rssKb ?? privateKb,
+      privateKb,
+    })),
   });
+  const victims = (processes: [string, number, number?][], limitKb: number, accounting = 'cgroup') =>
+    outOfMemoryVictims(sample(processes), limitKb, 'runtime', accounting as 'cgroup' | 'rss-sum');
 
   it('kills the runtime first, then the largest others until the rest fit under the limit', () => {
-    expect(
-      outOfMemoryVictims(
-        sample([
-          ['a', 60],
-          ['runtime', 50],
-          ['b', 30],
-        ]),
-        100,
-        'runtime',
-      ),
-    ).toEqual(['runtime']);
-    expect(
-      outOfMemoryVictims(
-        sample([
-          ['a', 300],
-          ['runtime', 50],
-          ['b', 30],
-        ]),
-        100,
-        'runtime',
-      ),
-    ).toEqual(['runtime', 'a']);
-    expect(
-      outOfMemoryVictims(
-        sample([
-          ['b', 40],
-          ['a', 90],
-          ['runtime', 50],
-          ['c', 80],
-        ]),
-        60,
-        'runtime',
-      ),
-    ).toEqual(['runtime', 'a', 'c']);
+    const few: [string, number][] = [
+      ['a', 60],
+      ['runtime', 50],
+      ['b', 30],
+    ];
+    expect(victims(few, 100)).toEqual(['runtime']);
+    const big: [string, number][] = [
+      ['a', 300],
+      ['runtime', 50],
+      ['b', 30],
+    ];
+    expect(victims(big, 100)).toEqual(['runtime', 'a']);
+    const many: [string, number][] = [
+      ['b', 40],
+      ['a', 90],
+      ['runtime', 50],
+      ['c', 80],
+    ];
+    expect(victims(many, 60)).toEqual(['runtime', 'a', 'c']);
   });
 
   it('kills the largest process when there is no runtime yet (during Init)', () => {
-    expect(
-      outOfMemoryVictims(
-        sample([
-          ['a', 40],
-          ['b', 200],
-        ]),
-        100,
-        'runtime',
-      ),
-    ).toEqual(['b']);
+    const init: [string, number][] = [
+      ['a', 40],
+      ['b', 200],
+    ];
+    expect(victims(init, 100)).toEqual(['b']);
+  });
+
+  it('sizes processes by private memory under cgroup accounting, by VmRSS under rss-sum', () => {
+    // a: little private memory, much VmRSS; b: the other way round
+    const mixed: [string, number, number][] = [
+      ['a', 10, 300],
+      ['b', 100, 120],
+    ];
+    expect(victims(mixed, 20)).toEqual(['b']);
+    expect(victims(mixed, 20, 'rss-sum')).toEqual(['a']);
   });
 });
