@@ -156,6 +156,34 @@ const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
   default: [...TELEMETRY_TYPES],
 };
 
+/** Variables that may be left unset: their value then follows from others (see memoryDefaults). */
+const OPTIONAL: ReadonlySet<string> = new Set<Optional>([
+  'DATA_TAPS_MAX_REQUEST_BYTES',
+  'DATA_TAPS_MEMORY_MAX_BYTES',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+]);
+
+/** The function memory the defaults assume when Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE is unset, MB. */
+export const ASSUMED_FUNCTION_MEMORY_MB = 1024;
+
+/**
+ * The memory bound and the request size that fit a function of `functionMemoryMb` (Lambda counts the
+ * extension's memory in the function's): 1/32 of it held in memory before spilling to the spool
+ * (2 MiB to 32 MiB: 4 MiB at 128 MB, 32 MiB from 1,024 MB), and a quarter of that per request
+ * (256 KiB to 4 MiB: 1 MiB at 128 MB, 4 MiB from 512 MB), since a request's body is built beside the
+ * batch it carries.
+ * @example
+ * memoryDefaults(128); // { memoryMaxBytes: 4194304, maxRequestBytes: 1048576 }
+ */
+export function memoryDefaults(functionMemoryMb: number): {
+  memoryMaxBytes: number;
+  maxRequestBytes: number;
+} {
+  const memoryMaxBytes = Math.min(32 * MIB, Math.max(2 * MIB, Math.floor((functionMemoryMb * MIB) / 32)));
+  const maxRequestBytes = Math.min(4 * MIB, Math.max(256 * 1024, Math.floor(memoryMaxBytes / 4)));
+  return { memoryMaxBytes, maxRequestBytes };
+}
+
 /** Every variable the extension reads, in the order of the README table. */
 export const VARIABLES = {
   BD_DATA_TAP_URL: urlVar,
@@ -174,21 +202,35 @@ export const VARIABLES = {
   AWS_LAMBDA_RUNTIME_TELEMETRY_API_VERSION: enumVar(['2022-07-01'], '2022-07-01'),
   AWS_LAMBDA_RUNTIME_TELEMETRY_SCHEMA_VERSION: enumVar(SCHEMA_VERSIONS, '2022-12-13'),
   DATA_TAPS_TYPES: typesVar,
-  DATA_TAPS_FLUSH_STRATEGY: enumVar(FLUSH_STRATEGIES, 'adaptive'),
+  DATA_TAPS_FLUSH_STRATEGY: enumVar(FLUSH_STRATEGIES, 'background'),
   DATA_TAPS_IDLE_THRESHOLD_MS: intVar(0, 900_000, 10_000),
   DATA_TAPS_REQUEST_TIMEOUT_MS: intVar(100, 60_000, 5_000),
-  DATA_TAPS_MAX_REQUEST_BYTES: intVar(65_536, 5_000_000, 4 * MIB),
+  // Unset: sized to the function's memory (see memoryDefaults).
+  DATA_TAPS_MAX_REQUEST_BYTES: intVar(65_536, 5_000_000),
   DATA_TAPS_GZIP: boolVar(false),
-  DATA_TAPS_MEMORY_MAX_BYTES: intVar(MIB, 1024 * MIB, 32 * MIB),
+  // Unset: sized to the function's memory (see memoryDefaults).
+  DATA_TAPS_MEMORY_MAX_BYTES: intVar(MIB, 1024 * MIB),
   DATA_TAPS_SPOOL_DIR: stringVar(/^\/\S*$/, 'an absolute path', '/tmp/data-taps-spool'),
   DATA_TAPS_SPOOL_MAX_BYTES: intVar(0, 10 * 1024 * MIB, 64 * MIB),
   DATA_TAPS_SHUTDOWN_MARGIN_MS: intVar(50, 1500, 300),
   DATA_TAPS_LOG_LEVEL: enumVar(LOG_LEVELS, 'info'),
   DATA_TAPS_STRICT: boolVar(false),
+  // Set by Lambda; unset (a local run) sizes the memory defaults as for 1,024 MB.
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: intVar(128, 10_240),
 } satisfies Record<string, Variable<unknown>>;
 
 type VariableName = keyof typeof VARIABLES;
-type Values = { [K in VariableName]: (typeof VARIABLES)[K] extends Variable<infer T> ? T : never };
+type Optional =
+  | 'DATA_TAPS_MAX_REQUEST_BYTES'
+  | 'DATA_TAPS_MEMORY_MAX_BYTES'
+  | 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE';
+type Values = {
+  [K in Exclude<VariableName, Optional>]: (typeof VARIABLES)[K] extends Variable<infer T> ? T : never;
+} & {
+  DATA_TAPS_MAX_REQUEST_BYTES: number | undefined;
+  DATA_TAPS_MEMORY_MAX_BYTES: number | undefined;
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: number | undefined;
+};
 
 /** The outcome of {@link loadConfig}. */
 export type LoadedConfig =
@@ -217,7 +259,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     const raw = env[name];
     if (raw === undefined || raw === '') {
       if ('default' in variable) values[name] = variable.default;
-      else errors.push(`${name} is not set: it must be ${variable.range}`);
+      else if (!OPTIONAL.has(name)) errors.push(`${name} is not set: it must be ${variable.range}`);
       continue;
     }
     const parsed = variable.schema().safeParse(raw);
@@ -248,6 +290,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     };
   }
   const functionName = env['AWS_LAMBDA_FUNCTION_NAME'] ?? '';
+  const sized = memoryDefaults(v.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? ASSUMED_FUNCTION_MEMORY_MB);
   return {
     ok: true,
     config: {
@@ -269,9 +312,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
       flushStrategy: v.DATA_TAPS_FLUSH_STRATEGY,
       idleThresholdMs: v.DATA_TAPS_IDLE_THRESHOLD_MS,
       requestTimeoutMs: v.DATA_TAPS_REQUEST_TIMEOUT_MS,
-      maxRequestBytes: v.DATA_TAPS_MAX_REQUEST_BYTES,
+      maxRequestBytes: v.DATA_TAPS_MAX_REQUEST_BYTES ?? sized.maxRequestBytes,
       gzip: v.DATA_TAPS_GZIP,
-      memoryMaxBytes: v.DATA_TAPS_MEMORY_MAX_BYTES,
+      memoryMaxBytes: v.DATA_TAPS_MEMORY_MAX_BYTES ?? sized.memoryMaxBytes,
       spoolDir: v.DATA_TAPS_SPOOL_DIR,
       spoolMaxBytes: v.DATA_TAPS_SPOOL_MAX_BYTES,
       shutdownMarginMs: v.DATA_TAPS_SHUTDOWN_MARGIN_MS,

@@ -5,16 +5,19 @@
  * (PostRuntimeExtensionsDuration); a flush left running when everyone has called `next` is frozen
  * mid-request with the environment. The planner resolves it per invocation:
  *
- * - `background`: start a flush of everything buffered at once, in parallel with the handler, and
- *   call `next` at once: nothing is added to the invocation. The flush usually ends while the handler
- *   runs; when the handler ends first, the environment may freeze with the request in flight, and the
- *   request completes, or times out and is retried with the same batch and record ids, after the thaw.
- * - `end`: wait until this invocation's own records arrived (its `platform.runtimeDone`, which
- *   Lambda sends after the runtime is done, bounded by the Telemetry API's `timeoutMs`), flush and
- *   await, then `next`. It costs post-runtime time, so the adaptive strategy uses it only for
- *   invocations after an idle gap, when the next INVOKE (which would carry the records) may be far.
- * - `adaptive` (default): `end` for the first invocation and after a gap longer than
- *   `idleThresholdMs`, `background` otherwise.
+ * - `background` (default): start a flush of everything buffered at once, in parallel with the
+ *   handler, and call `next` at once: nothing is added to the invocation, first and after-idle ones
+ *   included. An invocation's records leave during a later invocation (beside its handler) or in the
+ *   SHUTDOWN drain. The flush usually ends while the handler runs; when the handler ends first, the
+ *   environment may freeze with the request in flight, and the request completes, or times out and
+ *   is retried with the same batch and record ids, after the thaw.
+ * - `end` (opt-in freshness): wait until this invocation's own records arrived (its
+ *   `platform.runtimeDone`, which Lambda sends after the runtime is done, bounded by the Telemetry
+ *   API's `timeoutMs`), flush and await, then `next`. It costs billed post-runtime time on every
+ *   invocation.
+ * - `adaptive` (opt-in): `end` for the first invocation and after a gap longer than
+ *   `idleThresholdMs`, `background` otherwise: a rarely invoked function's records leave before the
+ *   environment idles, and those invocations pay the `end` cost.
  */
 
 /** What the extension does for one INVOKE. */
@@ -34,7 +37,7 @@ export const RUNTIME_DONE_GRACE_MS = 250;
 /**
  * Creates a planner; it learns from the times of the INVOKEs it sees.
  * @example
- * const planner = createFlushPlanner({ strategy: 'adaptive', idleThresholdMs: 10_000, telemetryTimeoutMs: 1000 }, { now: Date.now });
+ * const planner = createFlushPlanner({ strategy: 'background', idleThresholdMs: 10_000, telemetryTimeoutMs: 100 }, { now: Date.now });
  * const plan = planner.onInvoke();
  */
 export function createFlushPlanner(options: FlushPlannerOptions, deps: { now: () => number }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, VARIABLES } from '../../src/config.js';
+import { loadConfig, memoryDefaults, VARIABLES } from '../../src/config.js';
 import { TOKEN_VARIABLES } from '../../src/token-config.js';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2VjcmV0LXNpZ25hdHVyZQ';
@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       },
       runtimeApi: '127.0.0.1:9001',
       extensionApiVersion: '2020-01-01',
-      flushStrategy: 'adaptive',
+      flushStrategy: 'background',
       idleThresholdMs: 10000,
       requestTimeoutMs: 5000,
       maxRequestBytes: 4 * 1024 * 1024,
@@ -62,6 +62,20 @@ describe('loadConfig', () => {
         logStream: '',
       },
     });
+  });
+
+  it("sizes the memory bound and the request size to the function's memory, unless they are set", () => {
+    const at = (mb: string, more: Record<string, string> = {}) =>
+      expectOk({ ...base, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: mb, ...more });
+    const MIB = 1024 * 1024;
+    expect(at('128')).toMatchObject({ memoryMaxBytes: 4 * MIB, maxRequestBytes: MIB });
+    expect(at('256')).toMatchObject({ memoryMaxBytes: 8 * MIB, maxRequestBytes: 2 * MIB });
+    expect(at('1024')).toMatchObject({ memoryMaxBytes: 32 * MIB, maxRequestBytes: 4 * MIB });
+    expect(at('10240')).toMatchObject({ memoryMaxBytes: 32 * MIB, maxRequestBytes: 4 * MIB });
+    expect(
+      at('128', { DATA_TAPS_MEMORY_MAX_BYTES: String(16 * MIB), DATA_TAPS_MAX_REQUEST_BYTES: '65536' }),
+    ).toMatchObject({ memoryMaxBytes: 16 * MIB, maxRequestBytes: 65536 });
+    expect(memoryDefaults(64)).toEqual({ memoryMaxBytes: 2 * MIB, maxRequestBytes: 512 * 1024 });
   });
 
   it('reads every variable when set', () => {
@@ -169,6 +183,7 @@ describe('loadConfig', () => {
     ['DATA_TAPS_LOG_LEVEL', 'loud', 'one of fatal, error, warn, info, debug, trace, silent'],
     ['DATA_TAPS_STRICT', 'sure', 'true or false'],
     ['AWS_LAMBDA_RUNTIME_API', 'no-port', 'host:port (set by Lambda)'],
+    ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE', '64', 'an integer from 128 to 10240'],
   ])('rejects %s=%s with one line naming the variable, the value and the range', (name, value, range) => {
     const { errors } = errorsOf({ ...base, [name]: value });
     expect(errors).toEqual([`${name}=${JSON.stringify(value)} is invalid: it must be ${range}`]);

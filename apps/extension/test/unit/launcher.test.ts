@@ -18,6 +18,7 @@ writeFileSync(
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'if [ "${NODE_OPTIONS+set}" = set ]; then echo "NODE_OPTIONS=$NODE_OPTIONS"; else echo "NODE_OPTIONS unset"; fi',
     'echo "args=$*"',
+    'echo "malloc=$MALLOC_ARENA_MAX/$MALLOC_MMAP_THRESHOLD_"',
     '',
   ].join('\n'),
 );
@@ -64,6 +65,25 @@ describe('the launcher and the function’s NODE_OPTIONS', () => {
   it('drops NODE_OPTIONS with quotes whole rather than parse them', () => {
     expect(launch('--require "/opt/with space/a.js"')).toBe('NODE_OPTIONS unset');
     expect(launch("--title='a b'")).toBe('NODE_OPTIONS unset');
+  });
+
+  it('sizes V8’s heap to the function’s memory, on the command line (over NODE_OPTIONS)', () => {
+    const args = (memory?: string) => {
+      const env: Record<string, string> = { PATH: `${bin}:/usr/bin:/bin` };
+      if (memory !== undefined) env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] = memory;
+      const run = spawnSync('/bin/sh', [launcher], { env, encoding: 'utf8' });
+      expect(run.status).toBe(0);
+      const lines = run.stdout.split('\n');
+      return { args: lines[1], malloc: lines[2] };
+    };
+    expect(args('128').args).toMatch(/^args=--max-semi-space-size=1 --max-old-space-size=32 \S+index\.cjs /);
+    expect(args('256').args).toMatch(/^args=--max-semi-space-size=2 --max-old-space-size=64 /);
+    expect(args('1024').args).toMatch(/^args=--max-semi-space-size=8 --max-old-space-size=256 /);
+    expect(args('10240').args).toMatch(/^args=--max-semi-space-size=16 --max-old-space-size=2560 /);
+    // unset or not a number: sized as for 1,024 MB
+    expect(args().args).toMatch(/^args=--max-semi-space-size=8 --max-old-space-size=256 /);
+    expect(args('12x').args).toMatch(/^args=--max-semi-space-size=8 --max-old-space-size=256 /);
+    expect(args('128').malloc).toBe('malloc=2/65536');
   });
 
   it('starts the bundle with the launcher’s file name as the extension name', () => {
