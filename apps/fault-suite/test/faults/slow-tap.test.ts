@@ -35,12 +35,12 @@ describe('a slow tap', () => {
   });
 
   // Regression (fixed): the end-of-invoke flush runs into the function's deadline.
-  it('a slow tap from the first invocation on: the first invocation (adaptive: flushed at its end) does not time out', async () => {
+  it('a slow tap from the first invocation on: the first invocation (adaptive, opted in: flushed at its end) does not time out', async () => {
     result = await runCase(
       'slow-first',
       async (world) => {
         world.setFaults(() => ({ delayMs: 3_000 }));
-        const env = await world.environment();
+        const env = await world.environment({ env: { DATA_TAPS_FLUSH_STRATEGY: 'adaptive' } });
         await invokeMany(world, env, 1, () => ({ sleepMs: 300 }));
         if (env.invocations[0]?.status === 'success')
           await invokeMany(world, env, 2, () => ({ sleepMs: 300 }));
