@@ -129,8 +129,9 @@ export function renderMarkdown(r) {
   );
   for (const t of r.throughput) {
     const f = throughputFigures(t);
+    const stopped = [t.dataTaps.stoppedBy, t.noop.stoppedBy].filter(Boolean).join('; ');
     out.push(
-      `| ${t.size}: ${n(t.lineBytes)} B x ${t.linesPerInvocation} per invocation | ${t.dataTaps.invocations} | ${n(f.offeredPerS)} | **${n(f.deliveredPerS)}** | ${n(f.logMBps)} | ${n(f.wireMBps)} | ${n(f.noopPerS)} (${n(f.noopMBps)}) | ${n(f.rawPerS)} (${n(f.rawMBps)}) |`,
+      `| ${t.size}: ${n(t.lineBytes)} B x ${t.linesPerInvocation} per invocation | ${t.dataTaps.invocations}${stopped ? ` (stopped at ${stopped})` : ''} | ${n(f.offeredPerS)} | **${n(f.deliveredPerS)}** | ${n(f.logMBps)} | ${n(f.wireMBps)} | ${n(f.noopPerS)} (${n(f.noopMBps)}) | ${n(f.rawPerS)} (${n(f.rawMBps)}) |`,
     );
   }
   out.push(

@@ -25,6 +25,7 @@ import { cpuMs, memoryKb } from './proc.mjs';
  * @property {number} lambdaDropped records the sandbox dropped because the subscriber did not keep up
  * @property {number} spooledFunctionRecords function records left in the spool at exit
  * @property {string} shutdownOutcome how the extension process ended
+ * @property {string} [stoppedBy] the invocation that ended the run early and how (such as `Runtime.OutOfMemory`: the sandbox enforces the function's memory)
  */
 
 /**
@@ -59,12 +60,18 @@ export async function runThroughput(options) {
     let invocations = 0;
     let runtimeMs = 0;
     let postRuntimeMs = 0;
+    /** @type {string | undefined} */
+    let stoppedBy;
     while (performance.now() - t0 < options.durationMs) {
       const r = await sandbox.invoke(event);
       invocations += 1;
       runtimeMs += r.durationMs;
       postRuntimeMs += r.postRuntimeExtensionsDurationMs;
-      if (r.status !== 'success') throw new Error(`invocation ${invocations} ended ${r.status}`);
+      if (r.status !== 'success') {
+        // the environment is gone (Lambda would start another): the run ends here and says so
+        stoppedBy = `invocation ${invocations}: ${r.status}${r.error?.errorType ? ` ${r.error.errorType}` : ''}`;
+        break;
+      }
     }
     const loadMs = performance.now() - t0;
     const runtimeCpuMs = (cpuMs(runtimePid) ?? runtimeCpu0) - runtimeCpu0;
@@ -75,7 +82,7 @@ export async function runThroughput(options) {
       lastCpu = cpuMs(pid) ?? lastCpu;
       peakRssKb = memoryKb(pid)?.hwmKb ?? peakRssKb;
     }, 5);
-    const shutdown = await sandbox.shutdown();
+    const shutdown = await sandbox.shutdown(stoppedBy ? 'failure' : 'spindown');
     clearInterval(sampler);
     const arrivals = options.tap.takeArrivals();
     const tapAfter = options.tap.stats();
@@ -99,6 +106,7 @@ export async function runThroughput(options) {
       lambdaDropped: sandbox.report().dropped.records,
       spooledFunctionRecords: env.spooled().functionRecords,
       shutdownOutcome: shutdown.extensions.map((e) => `${e.name}: ${e.outcome}`).join(', '),
+      ...(stoppedBy ? { stoppedBy } : {}),
     };
   } finally {
     await sandbox.kill().catch(() => {});

@@ -237,6 +237,20 @@ describe('throughputFigures', () => {
     expect(f.deliveredPerS).toBeNaN();
     expect(throughputFigures({ ...t, noop: { ...t.noop, emitted: 0 } }).noopCpuPer1000).toBeNaN();
   });
+
+  it('says in the table when a run ended early', () => {
+    const r = report();
+    const t = r.throughput[0] as (typeof r.throughput)[number];
+    const md = renderMarkdown({
+      ...r,
+      throughput: [
+        { ...t, dataTaps: { ...t.dataTaps, stoppedBy: 'invocation 7: failure Runtime.OutOfMemory' } },
+      ],
+    } as never);
+    expect(md).toContain(
+      '| small: 100 B x 1000 per invocation | 10 (stopped at invocation 7: failure Runtime.OutOfMemory) |',
+    );
+  });
 });
 
 describe('overheadFigures', () => {
