@@ -3,7 +3,7 @@ const STRING_HEADER_BYTES = 16;
 /** A queued record's slots in the queue's five parallel arrays, 8 bytes each. */
 const SLOT_BYTES = 40;
 /** A character V8 cannot store in a one-byte (Latin-1) string. */
-const TWO_BYTE = /[^\u0000-\u00ff]/;
+const TWO_BYTE = /[\u0100-\uffff]/;
 
 /**
  * What a queued line costs in V8's heap, which is what the memory bound is about: the string (a
