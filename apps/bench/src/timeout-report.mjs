@@ -122,17 +122,18 @@ export function renderTimeoutStudy(r) {
     "extension* is when the extension's listener acknowledged the batch holding the last invocation's",
     "`platform.report` (the sandbox's delivery count, polled every millisecond); *last tap request* when the",
     'last request reached the tap (its answer comes 100 ms later). *Backlog* counts the NDJSON lines the tap',
-    `stored during the Shutdown phase (every record type). Median (min–max) over ${p.drainRounds} round(s), the timeouts interleaved.`,
-    '*Within 2 s*: rounds whose extension exited on its own by 2,000 ms with the last report and',
-    'every function record in the tap (or in the spool, or dropped by Lambda).',
+    `stored during the Shutdown phase (every record type). Median (min–max) over ${p.drainRounds} round(s), the timeouts interleaved;`,
+    'records summed over the rounds (*dropped by Lambda*: `platform.logsDropped`, every record type, while the',
+    'backlog was produced). *Within 2 s*: rounds whose extension exited on its own by 2,000 ms with the last',
+    'report and every function record in the tap (or in the spool, or dropped by Lambda).',
     '',
-    '| TIMEOUT_MS | Backlog lines | Requests | Runtime exit ms | Report at the extension ms | Last tap request ms | Extension exit ms | Outcome | Last report in the tap | Function records in the tap / emitted | Within 2 s |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+    '| TIMEOUT_MS | Backlog lines | Requests | Runtime exit ms | Report at the extension ms | Last tap request ms | Extension exit ms | Outcome | Last report in the tap | Function records emitted | In the tap | Dropped by Lambda | Spooled | Within 2 s |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const t of r.timeouts) {
     const f = drainFigures(r.drain.filter((d) => d.timeoutMs === t));
     out.push(
-      `| ${int(t)} | ${int(f.backlog.median)} | ${int(f.requests.median)} | ${range(f.runtimeExit)} | **${range(f.reportAtExtension)}** | ${range(f.lastTapRequest)} | **${range(f.extensionExit)}** | ${f.outcomes} | ${f.reportsInTap} / ${f.rounds} | ${f.inTap} / ${f.emitted} | **${f.withinBudget} / ${f.rounds}** |`,
+      `| ${int(t)} | ${int(f.backlog.median)} | ${int(f.requests.median)} | ${range(f.runtimeExit)} | **${range(f.reportAtExtension)}** | ${range(f.lastTapRequest)} | **${range(f.extensionExit)}** | ${f.outcomes} | ${f.reportsInTap} / ${f.rounds} | ${f.emitted} | ${f.inTap} | ${f.lambdaDropped} | ${f.spooled} | **${f.withinBudget} / ${f.rounds}** |`,
     );
   }
   out.push(

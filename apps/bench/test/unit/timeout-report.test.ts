@@ -122,12 +122,12 @@ describe('renderTimeoutStudy', () => {
     expect(md).toContain('# TIMEOUT_MS study');
     expect(md).toContain('Compared: 25 ms, 1,000 ms.');
     expect(md).toContain('12 back-to-back invocations of 1,000 lines of 100 B');
-    expect(md).toContain('Median (min–max) over 2 round(s), the timeouts interleaved.');
+    expect(md).toContain('Median (min–max) over 2 round(s), the timeouts interleaved;');
     expect(md).toContain(
-      '| 25 | 10,050 | 4 | 3.00 | **30.0** | 325 | **435 (435–500)** | exited | 2 / 2 | 24000 / 24000 | **2 / 2** |',
+      '| 25 | 10,050 | 4 | 3.00 | **30.0** | 325 | **435 (435–500)** | exited | 2 / 2 | 24000 | 24000 | 0 | 0 | **2 / 2** |',
     );
     expect(md).toContain(
-      '| 1,000 | 10,050 | 4 | 3.00 | **1,005, 1 never** | 1,300 | **1,410 (1,410–2,050)** | exited, killed | 1 / 2 | 23000 / 24000 | **1 / 2** |',
+      '| 1,000 | 10,050 | 4 | 3.00 | **1,005, 1 never** | 1,300 | **1,410 (1,410–2,050)** | exited, killed | 1 / 2 | 24000 | 23000 | 0 | 500 | **1 / 2** |',
     );
     expect(md).toContain('| 25 | 3 (99.5/s) | **35.2** | 36.6 | 220 | 1.00 / 2.00 |');
     expect(md).toContain('| no-op (baseline) | – | 4 | 0 | **0** | 1.00 | 1.00 | 3.00 |');
