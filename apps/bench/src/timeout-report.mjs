@@ -153,7 +153,7 @@ export function renderTimeoutStudy(r) {
   for (const run of r.posts) {
     const s = summarize(run.postRuntimeMs);
     out.push(
-      `| ${int(run.timeoutMs)} | ${run.postRuntimeMs.length} (${n(run.achievedRate)}/s) | **${n(run.postsPerS)}** | ${n(run.recordsPerPost)} | ${n(run.extensionCpuMsPerS)} | ${n(s.median)} / ${n(s.p99)} |`,
+      `| ${int(run.timeoutMs)} | ${int(run.postRuntimeMs.length)} (${n(run.achievedRate)}/s) | **${n(run.postsPerS)}** | ${n(run.recordsPerPost)} | ${n(run.extensionCpuMsPerS)} | ${n(s.median)} / ${n(s.p99)} |`,
     );
   }
   out.push(
