@@ -6,9 +6,11 @@
 //        git stash pop && pnpm build
 //        node bench/compare-cold-start.mjs --runs 41 /tmp/before.cjs dist/layer/data-taps-lambda-extension/index.cjs
 // Prints, per bundle, the median ms over bare node from spawn to: register received, subscription
-// received, first `next` received.
+// received, first `next` received; and the median CPU time the process used up to its first `next`
+// (every thread's /proc/<pid>/task/*/schedstat, read when the `next` request arrives; give the
+// no-op extension, bench/noop-extension.mjs, as one of the bundles for a baseline).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,12 +25,28 @@ if (bundles.length === 0 || !Number.isInteger(RUNS) || RUNS < 1) {
   process.exit(2);
 }
 
+/** CPU time of every thread of a process so far (ms), from schedstat (ns); NaN once it is gone. */
+function cpuMs(pid) {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+  } catch {
+    return Number.NaN;
+  }
+  return ns / 1e6;
+}
+
 // What the extension calls, answered at once; `next` is never answered (the run ends there).
 let seen = [];
+let pid = 0;
+let cpuAtNext = Number.NaN;
 const api = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     seen.push([req.url ?? '', performance.now()]);
+    if (req.url?.includes('/event/next') && Number.isNaN(cpuAtNext)) cpuAtNext = cpuMs(pid);
     if (req.url?.endsWith('/register')) {
       res.writeHead(200, { 'lambda-extension-identifier': 'compare', 'content-type': 'application/json' });
       res.end('{"functionName":"compare","functionVersion":"$LATEST","handler":"index.handler"}');
@@ -45,7 +63,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 const bare = [];
-const times = bundles.map(() => ({ register: [], subscribe: [], next: [] }));
+const times = bundles.map(() => ({ register: [], subscribe: [], next: [], cpu: [] }));
 for (let round = 0; round < RUNS; round++) {
   const t0 = performance.now();
   await new Promise((resolve) =>
@@ -54,8 +72,10 @@ for (let round = 0; round < RUNS; round++) {
   bare.push(performance.now() - t0);
   for (const [i, bundle] of bundles.entries()) {
     seen = [];
+    cpuAtNext = Number.NaN;
     const start = performance.now();
     const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    pid = child.pid;
     while (!seen.some(([url]) => url.includes('/event/next')) && child.exitCode === null) await sleep(0.2);
     for (const [url, at] of seen) {
       const step = url.endsWith('/register')
@@ -65,6 +85,7 @@ for (let round = 0; round < RUNS; round++) {
           : 'subscribe';
       times[i][step].push(at - start);
     }
+    times[i].cpu.push(cpuAtNext);
     child.kill('SIGKILL');
     await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
   }
@@ -73,8 +94,9 @@ const base = median(bare);
 console.log(`bare node -e '' spawn->exit: ${base.toFixed(1)} ms (median of ${RUNS})`);
 for (const [i, bundle] of bundles.entries()) {
   const over = (step) => (times[i][step].length ? `+${(median(times[i][step]) - base).toFixed(1)}` : 'n/a');
+  const cpu = times[i].cpu.filter(Number.isFinite);
   console.log(
-    `${bundle}: register ${over('register')}  subscribed ${over('subscribe')}  first next ${over('next')} ms`,
+    `${bundle}: register ${over('register')}  subscribed ${over('subscribe')}  first next ${over('next')} ms; CPU to the first next ${cpu.length ? median(cpu).toFixed(1) : 'n/a'} ms`,
   );
 }
 api.close();

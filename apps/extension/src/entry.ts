@@ -6,16 +6,18 @@
  * loads only `node:` built-ins and is a few KB (its budget: scripts/package-layer.mjs).
  */
 import type * as Main from './main.js';
-import { type RegistrationOutcome, register, registrationTarget } from './register.js';
+import { type RegistrationOutcome, registerFromEnvironment } from './register.js';
 
 const executableName = process.argv[2];
-const target = registrationTarget(process.env, executableName);
-let registering: Promise<RegistrationOutcome | undefined> = Promise.resolve(undefined);
-const handOver = () => {
+// Without a valid AWS_LAMBDA_RUNTIME_API nothing is sent: the rest says why, and exits 1.
+const registering: Promise<RegistrationOutcome | undefined> = registerFromEnvironment(
+  process.env,
+  executableName,
+  // Once the request is out (a tick later, so that `registering` is set).
+  () => process.nextTick(handOver),
+);
+function handOver() {
   // A file of its own next to this one (see tsup.config.ts), loaded only now.
   const main = require('./main.cjs') as typeof Main;
   main.start({ executableName, registering });
-};
-// Without a valid AWS_LAMBDA_RUNTIME_API nothing is registered: the rest says why, and exits 1.
-if (target) registering = register(target, () => process.nextTick(handOver));
-else handOver();
+}

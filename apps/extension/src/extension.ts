@@ -25,7 +25,7 @@ import { describeError } from './describe-error.js';
 import { httpRequest } from './http-request.js';
 import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
-import { type Registration, type RegistrationOutcome, register, registrationTarget } from './register.js';
+import type { Registration, RegistrationOutcome } from './register.js';
 
 /** What the entry gives the extension. */
 export interface RunOptions {
@@ -38,21 +38,22 @@ export interface RunOptions {
   /** The launcher's file name, the name Lambda knows the extension by: the fallback registration name. */
   executableName?: string | undefined;
   /**
-   * The registration the eager entry already sent (src/entry.ts); `undefined` inside means it had no
-   * valid AWS_LAMBDA_RUNTIME_API to send one. Without this option runExtension registers itself.
+   * The registration, already sent: by the eager entry (src/entry.ts) before this file was loaded,
+   * or `registerFromEnvironment(env, executableName)` (src/register.ts) in process. `undefined`
+   * inside: there was no valid AWS_LAMBDA_RUNTIME_API to send one.
    */
-  registration?: Promise<RegistrationOutcome | undefined>;
+  registration: Promise<RegistrationOutcome | undefined>;
 }
 
 /**
  * Runs the extension until SHUTDOWN (or a fatal Extensions API error). Resolves with the exit code.
  * @example
- * process.exitCode = await runExtension({ env: process.env });
+ * const registration = registerFromEnvironment(process.env, process.argv[2]);
+ * process.exitCode = await runExtension({ env: process.env, registration });
  */
 export async function runExtension(options: RunOptions): Promise<number> {
-  // The registration is on its way first (the entry sent it before loading this file).
-  const registering = options.registration ?? startRegistration(options.env, options.executableName);
-  registering.catch(() => undefined); // never rejects; awaited below
+  // The registration is on its way (the entry sent it before loading this file).
+  const registering = options.registration;
   const loaded: LoadedConfig = loadConfig(options.env);
   const level = loaded.ok ? loaded.config.logLevel : (loaded.lifecycle?.logLevel ?? 'info');
   // Info lines are held until the extension registered and subscribed (see createLogger).
@@ -109,14 +110,6 @@ async function stayRegistered(
   let event = await first;
   while (event && event.eventType !== 'SHUTDOWN') event = await nextOrStop(client, signal);
   return 0;
-}
-
-function startRegistration(
-  env: RunOptions['env'],
-  executableName: string | undefined,
-): Promise<RegistrationOutcome | undefined> {
-  const target = registrationTarget(env, executableName);
-  return target ? register(target) : Promise.resolve(undefined);
 }
 
 /**

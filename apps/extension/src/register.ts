@@ -74,6 +74,24 @@ export function registrationTarget(
 }
 
 /**
+ * Registers as the environment says ({@link registrationTarget}); resolves with `undefined`, having
+ * sent nothing, when AWS_LAMBDA_RUNTIME_API is unset or invalid. `onSent` as in {@link register}
+ * (called at once when there is nothing to send).
+ * @example
+ * const registering = registerFromEnvironment(process.env, process.argv[2]);
+ */
+export function registerFromEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  executableName: string | undefined,
+  onSent?: () => void,
+): Promise<RegistrationOutcome | undefined> {
+  const target = registrationTarget(env, executableName);
+  if (target) return register(target, onSent);
+  onSent?.();
+  return Promise.resolve(undefined);
+}
+
+/**
  * Registers for INVOKE and SHUTDOWN (asking for the account id); when Lambda refuses the name and the
  * executable's differs, registers under that one. Never rejects. `onSent` is called once, when the
  * first request has been written to its socket (or has failed): the moment to load the rest of the

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runExtension } from '../../src/extension.js';
-import { register } from '../../src/register.js';
+import { register, registerFromEnvironment } from '../../src/register.js';
 import {
   invocationRecords,
   type LambdaOptions,
@@ -32,9 +32,11 @@ function start(
   extra: Record<string, string> = {},
   signal?: AbortSignal,
 ) {
+  const env = lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, extra);
   return runExtension({
-    env: lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, extra),
+    env,
     logFd: ws.logFd,
+    registration: registerFromEnvironment(env, undefined),
     ...(signal ? { signal } : {}),
   });
 }
@@ -50,7 +52,8 @@ const byType = (lines: Record<string, unknown>[], type: string) => lines.filter(
 describe('runExtension: the lifecycle against fake Lambda APIs and a recording tap', () => {
   it('registers, subscribes, ships every record of every invocation, drains at SHUTDOWN and exits 0', async () => {
     const { lambda, tap, ws } = await setup();
-    const running = start(lambda, tap, ws);
+    // The adaptive strategy (opt-in since `background` is the default): its first invocation flushes.
+    const running = start(lambda, tap, ws, { DATA_TAPS_FLUSH_STRATEGY: 'adaptive' });
     await ready(lambda);
 
     expect(lambda.api.registrations[0]).toMatchObject({ name: 'data-taps-lambda-extension' });
@@ -245,7 +248,12 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
   it('gives up at once, exit code 1, when it cannot even find the Extensions API', async () => {
     const ws = workspace();
     cleanups.push(() => ws.remove());
-    const code = await runExtension({ env: { BD_TAP_CLIENT_TOKEN: TOKEN }, logFd: ws.logFd });
+    const env = { BD_TAP_CLIENT_TOKEN: TOKEN };
+    const code = await runExtension({
+      env,
+      logFd: ws.logFd,
+      registration: registerFromEnvironment(env, undefined),
+    });
     expect(code).toBe(1);
     expect(ws.log()).toContain('AWS_LAMBDA_RUNTIME_API is not set');
     expect(ws.log()).toContain('cannot register');
@@ -297,10 +305,12 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
         errorMessage: 'internal extensions cannot register for SHUTDOWN',
       },
     });
+    const env = lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, { EXTENSION_NAME: 'other-name' });
     const running = runExtension({
-      env: lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, { EXTENSION_NAME: 'other-name' }),
+      env,
       logFd: ws.logFd,
       executableName: 'data-taps-lambda-extension',
+      registration: registerFromEnvironment(env, 'data-taps-lambda-extension'),
     });
     await ready(lambda);
     expect(lambda.api.registrations.map((r) => r.name)).toEqual(['data-taps-lambda-extension']);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runExtension } from '../../src/extension.js';
+import { registerFromEnvironment } from '../../src/register.js';
 import { lambdaEnv, setup, until } from '../helpers/harness.js';
 
 // A pipeline that cannot be built (here: a renewing token source whose module is missing from the
@@ -18,9 +19,11 @@ afterEach(async () => {
 describe('runExtension when the shipping pipeline cannot be built', () => {
   it('logs the error, goes through invocations without shipping and exits 0 at SHUTDOWN', async () => {
     const { lambda, tap, ws } = await setup(cleanups);
+    const env = lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir);
     const running = runExtension({
-      env: lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir),
+      env,
       logFd: ws.logFd,
+      registration: registerFromEnvironment(env, undefined),
     });
     await lambda.api.waitForRegistrations(1);
     await until(() => lambda.telemetry.subscriptions.length === 1);

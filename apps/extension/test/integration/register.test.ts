@@ -12,6 +12,7 @@ import {
   DEFAULT_EXTENSION_NAME,
   type RegistrationOutcome,
   register,
+  registerFromEnvironment,
   registrationTarget,
 } from '../../src/register.js';
 
@@ -189,6 +190,27 @@ describe('register', () => {
       ),
     );
     expect(sent).toBe(1);
+  });
+
+  it('registers as the environment says, or sends nothing without AWS_LAMBDA_RUNTIME_API', async () => {
+    const api = await fakeApi();
+    let sent = 0;
+    const onSent = () => {
+      sent += 1;
+    };
+
+    const none = await registerFromEnvironment({ EXTENSION_NAME: 'x' }, 'exe', onSent);
+    expect(none).toBeUndefined();
+    expect(sent).toBe(1);
+
+    const outcome = await registerFromEnvironment(
+      { AWS_LAMBDA_RUNTIME_API: api.runtimeApi, EXTENSION_NAME: 'named' },
+      'exe',
+      onSent,
+    );
+    expect(outcome && registered(outcome).registration.extensionName).toBe('named');
+    expect(sent).toBe(2);
+    expect(api.registrations.map((r) => r.name)).toEqual(['named']);
   });
 
   // Lambda answers none of these; the eager entry must still fail as the library's client would.
