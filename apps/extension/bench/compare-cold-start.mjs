@@ -1,20 +1,20 @@
 // Paired cold-start comparison of extension bundles, for before/after measurements on a noisy
 // machine: the contenders' cold starts are interleaved in one run, each round also timing a bare
-// `node -e ''`, against one minimal Extensions + Telemetry API on 127.0.0.1.
+// `node -e ''`, against one minimal Extensions + Telemetry API on 127.0.0.1 (bench/minimal-api.mjs).
 // Usage: node bench/compare-cold-start.mjs [--runs N] <bundle.cjs> [<other.cjs> ...]
-// e.g.   git stash && pnpm build && cp dist/layer/data-taps-lambda-extension/index.cjs /tmp/before.cjs
-//        git stash pop && pnpm build
-//        node bench/compare-cold-start.mjs --runs 41 /tmp/before.cjs dist/layer/data-taps-lambda-extension/index.cjs
+// e.g.   cp -r dist/layer /tmp/before        (a build of the code before the change)
+//        pnpm build
+//        node bench/compare-cold-start.mjs --runs 41 /tmp/before/data-taps-lambda-extension/index.cjs \
+//          dist/layer/data-taps-lambda-extension/index.cjs bench/noop-extension.mjs bench/subscribe-only.cjs
 // Prints, per bundle, the median ms over bare node from spawn to: register received, subscription
 // received, first `next` received; and the median CPU time the process used up to its first `next`
-// (every thread's /proc/<pid>/task/*/schedstat, read when the `next` request arrives; give the
-// no-op extension, bench/noop-extension.mjs, as one of the bundles for a baseline).
+// (give the no-op extension, bench/noop-extension.mjs, as one of the bundles for a baseline).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extensionEnv } from './extension-env.mjs';
+import { median, startMinimalApi } from './minimal-api.mjs';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
@@ -25,45 +25,12 @@ if (bundles.length === 0 || !Number.isInteger(RUNS) || RUNS < 1) {
   process.exit(2);
 }
 
-/** CPU time of every thread of a process so far (ms), from schedstat (ns); NaN once it is gone. */
-function cpuMs(pid) {
-  let ns = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    }
-  } catch {
-    return Number.NaN;
-  }
-  return ns / 1e6;
-}
-
-// What the extension calls, answered at once; `next` is never answered (the run ends there).
-let seen = [];
-let pid = 0;
-let cpuAtNext = Number.NaN;
-const api = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    seen.push([req.url ?? '', performance.now()]);
-    if (req.url?.includes('/event/next') && Number.isNaN(cpuAtNext)) cpuAtNext = cpuMs(pid);
-    if (req.url?.endsWith('/register')) {
-      res.writeHead(200, { 'lambda-extension-identifier': 'compare', 'content-type': 'application/json' });
-      res.end('{"functionName":"compare","functionVersion":"$LATEST","handler":"index.handler"}');
-    } else if (!req.url?.includes('/event/next')) {
-      res.writeHead(200);
-      res.end('OK');
-    }
-  });
-});
-await new Promise((resolve) => api.listen(0, '127.0.0.1', resolve));
+const api = await startMinimalApi();
 const spoolDir = mkdtempSync(join(tmpdir(), 'dt-compare-'));
-const env = extensionEnv(`127.0.0.1:${api.address().port}`, 'http://127.0.0.1:9/', spoolDir);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const env = extensionEnv(api.runtimeApi, 'http://127.0.0.1:9/', spoolDir);
 
 const bare = [];
-const times = bundles.map(() => ({ register: [], subscribe: [], next: [], cpu: [] }));
+const times = bundles.map(() => ({ registerMs: [], subscribeMs: [], nextMs: [], cpuMs: [] }));
 for (let round = 0; round < RUNS; round++) {
   const t0 = performance.now();
   await new Promise((resolve) =>
@@ -71,33 +38,23 @@ for (let round = 0; round < RUNS; round++) {
   );
   bare.push(performance.now() - t0);
   for (const [i, bundle] of bundles.entries()) {
-    seen = [];
-    cpuAtNext = Number.NaN;
-    const start = performance.now();
-    const child = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    pid = child.pid;
-    while (!seen.some(([url]) => url.includes('/event/next')) && child.exitCode === null) await sleep(0.2);
-    for (const [url, at] of seen) {
-      const step = url.endsWith('/register')
-        ? 'register'
-        : url.includes('/event/next')
-          ? 'next'
-          : 'subscribe';
-      times[i][step].push(at - start);
+    const run = await api.coldStart(process.execPath, [bundle], env);
+    for (const key of /** @type {const} */ (['registerMs', 'subscribeMs', 'nextMs', 'cpuMs'])) {
+      times[i][key].push(run[key]);
     }
-    times[i].cpu.push(cpuAtNext);
-    child.kill('SIGKILL');
-    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve()));
   }
 }
 const base = median(bare);
 console.log(`bare node -e '' spawn->exit: ${base.toFixed(1)} ms (median of ${RUNS})`);
 for (const [i, bundle] of bundles.entries()) {
-  const over = (step) => (times[i][step].length ? `+${(median(times[i][step]) - base).toFixed(1)}` : 'n/a');
-  const cpu = times[i].cpu.filter(Number.isFinite);
+  const over = (key) => {
+    const m = median(times[i][key]);
+    return Number.isNaN(m) ? 'n/a' : `+${(m - base).toFixed(1)}`;
+  };
+  const cpu = median(times[i].cpuMs);
   console.log(
-    `${bundle}: register ${over('register')}  subscribed ${over('subscribe')}  first next ${over('next')} ms; CPU to the first next ${cpu.length ? median(cpu).toFixed(1) : 'n/a'} ms`,
+    `${bundle}: register ${over('registerMs')}  subscribed ${over('subscribeMs')}  first next ${over('nextMs')} ms; CPU to the first next ${Number.isNaN(cpu) ? 'n/a' : cpu.toFixed(1)} ms`,
   );
 }
-api.close();
+await api.close();
 rmSync(spoolDir, { recursive: true, force: true });
