@@ -3,8 +3,8 @@
 // `pnpm bench` (root): builds the layer and the stand-ins (turbo, cached), then runs the system
 // benchmark in the local Lambda sandbox against the local Data Tap and writes the report.
 //   node src/main.mjs [--quick] [--out <dir>] [--no-build]
-// Full mode writes docs/benchmarks.md and docs/benchmarks.svg at the repository root (~7 minutes
-// on 2 cores); --quick scales every duration down (~1 minute) and writes to a temporary folder
+// Full mode writes docs/benchmarks.md and docs/benchmarks.svg at the repository root (~9 minutes
+// on 2 cores); --quick scales every duration down (~2 minutes) and writes to a temporary folder
 // unless --out is given, so a quick run never replaces the committed report.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';

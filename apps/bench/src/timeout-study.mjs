@@ -3,7 +3,7 @@
 // `pnpm --filter @data-taps/bench run timeout-study`: builds (turbo, cached), then measures what
 // the Telemetry API buffering timeout (TIMEOUT_MS) changes: the SHUTDOWN drain, the POSTs Lambda
 // makes to the listener, the cost of the `end` flush strategy. Writes docs/timeout-study.md in full
-// mode (about 3 minutes on 2 cores); --quick (about 1 minute) writes to a temporary folder unless
+// mode (about 2 minutes on 2 cores); --quick (about 40 s) writes to a temporary folder unless
 // --out is given.
 //   node src/timeout-study.mjs [--quick] [--out <dir>] [--no-build]
 import { randomBytes } from 'node:crypto';
