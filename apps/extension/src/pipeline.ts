@@ -200,9 +200,10 @@ export async function createPipeline(config: Config, context: PipelineContext): 
   // buffer's reserve even when the rest overflows (to a full or broken spool), so that the drop
   // counts reach the tap with the next batch that goes out.
   const pushOwn = (envelope: Envelope) => buffer.push(envelope, { reserved: true });
-  let lastStatsAt = Number.NEGATIVE_INFINITY;
+  // The first counters go out a minute in (or at a drop, or at shutdown): not alone in a request at the first INVOKE.
+  let lastStatsAt = now();
   let lastStatsKey = '';
-  const emitOwnRecords = (force: boolean) => {
+  const emitTokenEvents = () => {
     for (const event of tokenEvents.splice(0)) {
       const { kind, source } = event;
       const fields: Record<string, unknown> = { kind, source };
@@ -217,6 +218,9 @@ export async function createPipeline(config: Config, context: PipelineContext): 
         ),
       );
     }
+  };
+  const emitOwnRecords = (force: boolean) => {
+    emitTokenEvents();
     const drops = buffer.takeDropReport();
     if (drops) {
       pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...drops }));
@@ -258,9 +262,14 @@ export async function createPipeline(config: Config, context: PipelineContext): 
     let drained = await buffer.drain({ deadlineMs });
     // What the drain itself had to drop (spool full or failing) gets a record too, sent or spooled
     // if there is still room; the totals are in the last log line in any case.
+    // So do the token's events of the drain's own requests (an expired or refused token is often
+    // first seen there, when nothing was sent during the invocations).
     const late = buffer.takeDropReport();
-    if (late) {
-      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
+    if (late || tokenEvents.length > 0) {
+      emitTokenEvents();
+      if (late) {
+        pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
+      }
       drained = await buffer.drain({ deadlineMs });
     }
     const { dropped } = buffer.stats();

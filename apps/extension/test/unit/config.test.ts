@@ -36,7 +36,7 @@ describe('loadConfig', () => {
       telemetry: {
         maxItems: 10000,
         maxBytes: 262144,
-        timeoutMs: 1000,
+        timeoutMs: 100,
         apiVersion: '2022-07-01',
         schemaVersion: '2022-12-13',
         types: ['platform', 'function', 'extension'],
