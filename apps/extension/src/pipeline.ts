@@ -121,6 +121,10 @@ export async function createPipeline(config: Config, context: PipelineContext): 
             : 0,
       logger,
       flush: async (batch) => {
+        // A batch cut by a timer that expired while the environment was frozen is cut at the thaw,
+        // before the loop reads the INVOKE that woke it: the request is built in the check phase,
+        // after that INVOKE was handled and `next` sent, so the thaw's work never delays `next`.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         // The batch id is a digest of the record ids (no hash of the bytes sent).
         const id = batchIdOfEnvelopeLines(batch.lines);
         const result = await sink.send(
