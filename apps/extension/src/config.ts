@@ -169,18 +169,20 @@ export const ASSUMED_FUNCTION_MEMORY_MB = 1024;
 /**
  * The memory bound and the request size that fit a function of `functionMemoryMb` (Lambda counts the
  * extension's memory in the function's): 1/32 of it held in memory before spilling to the spool
- * (2 MiB to 32 MiB: 4 MiB at 128 MB, 32 MiB from 1,024 MB), and a quarter of that per request
- * (256 KiB to 4 MiB: 1 MiB at 128 MB, 4 MiB from 512 MB), since a request's body is built beside the
- * batch it carries.
+ * (2 MiB to 32 MiB: 4 MiB at 128 MB, 32 MiB from 1,024 MB), and a quarter of that per request, since
+ * a request's body is built beside the batch it carries, but never less than 4 x the Telemetry API's
+ * `maxBytes` (`telemetryMaxBytes`): the envelope of the largest record Lambda can send (its text
+ * twice, escaped) must fit in one request. 256 KiB to 4 MiB: 1 MiB at 128 MB, 4 MiB from 512 MB.
  * @example
- * memoryDefaults(128); // { memoryMaxBytes: 4194304, maxRequestBytes: 1048576 }
+ * memoryDefaults(128, 262144); // { memoryMaxBytes: 4194304, maxRequestBytes: 1048576 }
  */
-export function memoryDefaults(functionMemoryMb: number): {
-  memoryMaxBytes: number;
-  maxRequestBytes: number;
-} {
+export function memoryDefaults(
+  functionMemoryMb: number,
+  telemetryMaxBytes: number,
+): { memoryMaxBytes: number; maxRequestBytes: number } {
   const memoryMaxBytes = Math.min(32 * MIB, Math.max(2 * MIB, Math.floor((functionMemoryMb * MIB) / 32)));
-  const maxRequestBytes = Math.min(4 * MIB, Math.max(256 * 1024, Math.floor(memoryMaxBytes / 4)));
+  const wanted = Math.max(Math.floor(memoryMaxBytes / 4), 4 * telemetryMaxBytes);
+  const maxRequestBytes = Math.min(4 * MIB, Math.max(256 * 1024, wanted));
   return { memoryMaxBytes, maxRequestBytes };
 }
 
@@ -291,7 +293,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     };
   }
   const functionName = env['AWS_LAMBDA_FUNCTION_NAME'] ?? '';
-  const sized = memoryDefaults(v.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? ASSUMED_FUNCTION_MEMORY_MB);
+  const sized = memoryDefaults(v.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? ASSUMED_FUNCTION_MEMORY_MB, v.MAX_BYTES);
   return {
     ok: true,
     config: {

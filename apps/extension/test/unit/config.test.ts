@@ -75,7 +75,13 @@ describe('loadConfig', () => {
     expect(
       at('128', { DATA_TAPS_MEMORY_MAX_BYTES: String(16 * MIB), DATA_TAPS_MAX_REQUEST_BYTES: '65536' }),
     ).toMatchObject({ memoryMaxBytes: 16 * MIB, maxRequestBytes: 65536 });
-    expect(memoryDefaults(64)).toEqual({ memoryMaxBytes: 2 * MIB, maxRequestBytes: 512 * 1024 });
+    // the largest record Lambda may send (MAX_BYTES) must fit in one request, whatever the memory
+    expect(at('128', { MAX_BYTES: '1048576' })).toMatchObject({
+      memoryMaxBytes: 4 * MIB,
+      maxRequestBytes: 4 * MIB,
+    });
+    expect(at('128', { MAX_BYTES: '524288' })).toMatchObject({ maxRequestBytes: 2 * MIB });
+    expect(memoryDefaults(64, 262144)).toEqual({ memoryMaxBytes: 2 * MIB, maxRequestBytes: MIB });
   });
 
   it('reads every variable when set', () => {
