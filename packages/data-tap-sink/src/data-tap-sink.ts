@@ -129,6 +129,12 @@ const gzipAsync = (body: Buffer, options: { level: number }): Promise<Buffer> =>
 /** A token the tap refused is not sent again for this long, unless the provider gives another one. */
 export const REFUSED_TOKEN_PROBE_MS = 60_000;
 
+/**
+ * A request's timeout takes effect this much after its timer fired, so that an answer that arrived
+ * while the process was frozen (a Lambda environment between invocations) is read first, ms.
+ */
+export const THAW_GRACE_MS = 1;
+
 /** What the refusal log line says to do when the provider does not say (a fixed token). */
 const DEFAULT_REMEDY =
   'Give the sink a fresh tap client token (they live at most 24 h), or a token provider that renews it.';
@@ -333,9 +339,14 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       const boundByDeadline = requestMs < config.requestTimeoutMs;
       const controller = new AbortController();
       let timedOut = false;
-      const timer = startTimer(() => {
-        timedOut = true;
-        controller.abort();
+      // A request whose answer came while the environment was frozen: at the thaw its timer fires
+      // first (timers run before the loop reads sockets), and the answer would be taken for a
+      // timeout, the batch sent again. The timer gives the loop one more turn to read it.
+      let timer = startTimer(() => {
+        timer = startTimer(() => {
+          timedOut = true;
+          controller.abort();
+        }, THAW_GRACE_MS);
       }, requestMs);
       const onCallerAbort = (): void => controller.abort();
       sendOptions.signal?.addEventListener('abort', onCallerAbort, { once: true });

@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { THAW_GRACE_MS } from '../../src/data-tap-sink.js';
 import {
   CircuitOpenError,
   createDataTapSink,
@@ -37,11 +38,37 @@ describe('createDataTapSink: per-request timeout', () => {
 
     const sending = sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() });
     await timers.fire(8_000);
+    await timers.fire(THAW_GRACE_MS);
     const result = await sending;
 
     expect(result).toEqual({ delivered: 1, unsent: [], requests: 2, retries: 1 });
     expect(calls).toHaveLength(2);
     expect(sink.stats()).toMatchObject({ timeouts: 1, networkErrors: 1 });
+  });
+
+  it('takes an answer read after its timer fired (the thaw after a freeze), without a retry', async () => {
+    const timers = manualTimers();
+    let answer: ((response: Response) => void) | undefined;
+    const calls: RequestInit[] = [];
+    const fetch = (async (_url: string | URL | Request, init?: RequestInit) => {
+      calls.push(init as RequestInit);
+      return new Promise<Response>((resolve, reject) => {
+        answer = resolve;
+        init?.signal?.addEventListener('abort', () => reject(init.signal?.reason), { once: true });
+      });
+    }) as typeof globalThis.fetch;
+    const { sink, deadline } = makeSink({ requestTimeoutMs: 8_000 }, { fetch, ...timers });
+
+    const sending = sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() });
+    // At the thaw the request's timer fires first, then the loop reads the answer that came meanwhile.
+    await timers.fire(8_000);
+    answer?.(ok());
+    const result = await sending;
+
+    expect(result).toEqual({ delivered: 1, unsent: [], requests: 1, retries: 0 });
+    expect(calls).toHaveLength(1);
+    expect(sink.stats()).toMatchObject({ timeouts: 0, networkErrors: 0 });
+    expect(timers.armed.filter((timer) => !timer.cleared)).toEqual([]);
   });
 
   it('reports a DataTapNetworkError with timedOut after the last try', async () => {
@@ -51,6 +78,7 @@ describe('createDataTapSink: per-request timeout', () => {
 
     const sending = sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline() });
     await timers.fire(8_000);
+    await timers.fire(THAW_GRACE_MS);
     const result = await sending;
 
     expect(result.unsent).toEqual(['{"id":"a"}']);
@@ -66,6 +94,7 @@ describe('createDataTapSink: per-request timeout', () => {
 
     const sending = sink.send({ lines: ['{"id":"a"}'] }, { deadline: deadline(2_000) });
     await timers.fire(2_000);
+    await timers.fire(THAW_GRACE_MS);
     const result = await sending;
 
     expect(calls).toHaveLength(1);
