@@ -14,15 +14,7 @@
  * validates the configuration before it subscribes (it names a bad variable, and strict mode can
  * fail the Init). This file loads only `node:` built-ins (its budget: scripts/package-layer.mjs).
  */
-import {
-  type FastPathHandOver,
-  fastPathSettings,
-  isInvoke,
-  listen,
-  type RawAnswer,
-  sendNext,
-  subscribeAndNext,
-} from './fast-path.js';
+import { type FastPathHandOver, fastPathSettings, listen, subscribeAndNext } from './fast-path.js';
 import type * as Main from './main.js';
 import { type RegistrationOutcome, registerFromEnvironment, registrationTarget } from './register.js';
 
@@ -56,18 +48,8 @@ function fastPath() {
       loaded = true;
       handOver(handed);
     };
-    const extensionId = outcome.registration.extensionId;
-    // The first event before main: an INVOKE gets its `next` at once (at the background strategy),
-    // so that loading main never holds the first invocation.
-    const onFirstEvent = (answer: RawAnswer) => {
-      if (!loaded && fast.background && isInvoke(answer)) {
-        handed.secondNext = sendNext(runtimeApi, extensionId);
-        handed.secondNext.catch(() => undefined); // read by main
-      }
-      load();
-    };
-    const handed = subscribeAndNext(runtimeApi, extensionId, fast, bound, () =>
-      handed.firstNext.then(onFirstEvent, load),
+    const handed = subscribeAndNext(runtimeApi, outcome.registration.extensionId, fast, bound, () =>
+      handed.firstNext.then(load, load),
     );
     bound.server.once('request', () => process.nextTick(load));
   });

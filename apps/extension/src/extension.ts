@@ -158,7 +158,7 @@ async function registered(
   const client = createExtensionsClient(
     { runtimeApi, extensionName: registration.extensionName, extensionId: registration.extensionId },
     // The entry's first `next` (fast path) is read as this client's own.
-    { logger, fetch: withFirstNext(() => (fast ? [fast.firstNext, fast.secondNext] : undefined)) },
+    { logger, fetch: withFirstNext(fast?.firstNext) },
   );
   return { client, registration };
 }

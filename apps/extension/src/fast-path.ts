@@ -25,11 +25,6 @@ export interface FastPathSettings {
   maxItems: number;
   maxBytes: number;
   timeoutMs: number;
-  /**
-   * DATA_TAPS_FLUSH_STRATEGY is unset or `background`: nothing holds `next`, so the entry may answer
-   * a first INVOKE that comes before main is loaded with the next `next` at once.
-   */
-  background: boolean;
 }
 
 /** An HTTP answer as it came: what main's clients read through their `fetch`. */
@@ -54,12 +49,6 @@ export interface FastPathHandOver {
   subscription: Promise<RawAnswer>;
   /** The answer to the first `GET event/next` (rejects when none came). */
   firstNext: Promise<RawAnswer>;
-  /**
-   * The second `GET event/next`, sent by the entry as soon as the first event (an INVOKE, at the
-   * background strategy) came before main was loaded, so that loading main and building the pipeline
-   * (~30 ms of CPU) never hold the first invocation (its post-runtime time is billed).
-   */
-  secondNext?: Promise<RawAnswer>;
 }
 
 const INT = /^\s*\d+\s*$/;
@@ -132,19 +121,7 @@ export function fastPathSettings(env: Env): FastPathSettings | undefined {
     types === undefined
   )
     return undefined;
-  const strategy = raw(env, 'DATA_TAPS_FLUSH_STRATEGY');
-  const background = strategy === undefined || strategy === 'background';
-  return {
-    receiverAddress,
-    receiverPort,
-    apiVersion,
-    schemaVersion,
-    types,
-    maxItems,
-    maxBytes,
-    timeoutMs,
-    background,
-  };
+  return { receiverAddress, receiverPort, apiVersion, schemaVersion, types, maxItems, maxBytes, timeoutMs };
 }
 
 /**
@@ -253,22 +230,6 @@ export function send(
   });
 }
 
-/** Sends `GET event/next` (Lambda answers with the next event, however long that takes). */
-export function sendNext(runtimeApi: string, extensionId: string, onSent?: () => void): Promise<RawAnswer> {
-  const id = { 'lambda-extension-identifier': extensionId };
-  return send(`http://${runtimeApi}/2020-01-01/extension/event/next`, 'GET', id, undefined, onSent);
-}
-
-/** Whether an answer to `event/next` is an INVOKE event. */
-export function isInvoke(answer: RawAnswer): boolean {
-  if (answer.status !== 200) return false;
-  try {
-    return (JSON.parse(answer.body) as { eventType?: unknown }).eventType === 'INVOKE';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The fast path after a successful registration: subscribes with the listener's URI, then sends the
  * first `next` whatever the subscription's answer (as main does when not strict). `onNextSent`
@@ -293,7 +254,9 @@ export function subscribeAndNext(
       () => undefined,
       () => undefined,
     )
-    .then(() => sendNext(runtimeApi, extensionId, onNextSent));
+    .then(() =>
+      send(`http://${runtimeApi}/2020-01-01/extension/event/next`, 'GET', id, undefined, onNextSent),
+    );
   // Read by main; not unhandled rejections meanwhile.
   subscription.catch(() => undefined);
   firstNext.catch(() => undefined);

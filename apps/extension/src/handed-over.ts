@@ -39,20 +39,16 @@ export function answered(answer: Promise<RawAnswer>): Fetch {
 }
 
 /**
- * The Extensions API client's `fetch`: its first `event/next` calls are answered by the entry's
- * (`firstNext`, then `secondNext` when the entry sent one), everything else goes out through
- * httpRequest. `nexts` is read at each call: the entry may add the second one until main asks.
+ * The Extensions API client's `fetch`: its first `event/next` is answered by `firstNext` (the
+ * entry's), everything else goes out through httpRequest.
  */
-export function withFirstNext(nexts: () => readonly (Promise<RawAnswer> | undefined)[] | undefined): Fetch {
-  let used = 0;
+export function withFirstNext(firstNext: Promise<RawAnswer> | undefined): Fetch {
+  let pending = firstNext;
   return ((url: string | URL, init?: Parameters<typeof httpRequest>[1]) => {
-    if (String(url).endsWith('/event/next')) {
-      const pending = nexts()?.[used];
-      if (pending) {
-        used += 1;
-        return answered(pending)(url, init);
-      }
-      used = Number.POSITIVE_INFINITY; // once main sends its own, the entry's are over
+    if (pending && String(url).endsWith('/event/next')) {
+      const first = answered(pending);
+      pending = undefined;
+      return first(url, init);
     }
     return httpRequest(url, init);
   }) as unknown as Fetch;

@@ -81,8 +81,6 @@ const CASES: Record<string, (string | undefined)[]> = {
     'Platform',
   ],
   DATA_TAPS_STRICT: [undefined, '', 'false', ' FALSE ', '0', 'no', 'true', '1', 'yes', 'maybe'],
-  // Read only to know whether the entry may answer a first INVOKE with `next` before main is loaded.
-  DATA_TAPS_FLUSH_STRATEGY: [undefined, 'background', 'end', 'adaptive'],
 };
 // Valid values the fast path leaves to the slow path on purpose.
 const SLOW_BUT_VALID: Record<string, (v: string) => boolean> = {
@@ -116,7 +114,6 @@ describe('fastPathSettings: read as loadConfig reads', () => {
         maxItems: config.telemetry.maxItems,
         maxBytes: config.telemetry.maxBytes,
         timeoutMs: config.telemetry.timeoutMs,
-        background: config.flushStrategy === 'background',
       });
     });
   }
