@@ -29,9 +29,8 @@ import { createZip } from './zip.mjs';
 /**
  * Every file of the layer beside the launcher, in load order.
  * - `index.cjs` runs before the registration is sent: it may load only `node:` built-ins and
- *   `./main.cjs`, and going over its 8,000-byte budget fails the build (every byte is compiled before
- *   Lambda can start the runtime; it holds the registration and the fast path: listener socket,
- *   subscription, first `next`, see src/fast-path.ts).
+ *   `./main.cjs`, and going over its 4,000-byte budget fails the build (every byte is compiled before
+ *   Lambda can start the runtime).
  * - `main.cjs` is loaded while the registration is in flight: 150,000 bytes, a target reported by the
  *   build and by `pnpm bench` (a warning, not a failure).
  * - the token sources, required only when configured: 50,000 bytes each (a warning).
@@ -40,7 +39,7 @@ import { createZip } from './zip.mjs';
 export const LAYER_FILES = [
   {
     name: 'index.cjs',
-    budgetBytes: 8_000,
+    budgetBytes: 4_000,
     strict: true,
     prefixedOnly: true,
     siblings: ['main.cjs'],

@@ -22,8 +22,6 @@ import {
 } from '@data-taps/telemetry-receiver';
 import { type Config, type LoadedConfig, loadConfig } from './config.js';
 import { describeError } from './describe-error.js';
-import type { FastPathHandOver } from './fast-path.js';
-import { answered, withFirstNext } from './handed-over.js';
 import { httpRequest } from './http-request.js';
 import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
@@ -45,11 +43,6 @@ export interface RunOptions {
    * inside: there was no valid AWS_LAMBDA_RUNTIME_API to send one.
    */
   registration: Promise<RegistrationOutcome | undefined>;
-  /**
-   * The entry's fast path (src/fast-path.ts), when it took it: the listener's server (bound, its
-   * early requests held unread), the subscription's answer and the first `next`, already sent.
-   */
-  fastPath?: FastPathHandOver | undefined;
 }
 
 /**
@@ -94,17 +87,8 @@ async function runWithoutShipping(
   registering: Promise<RegistrationOutcome | undefined>,
 ): Promise<number> {
   const signal = options.signal;
-  const { client } = await registered(registering, lifecycle.runtimeApi, logger, options.fastPath);
+  const { client } = await registered(registering, lifecycle.runtimeApi, logger);
   logger.release();
-  const fast = options.fastPath;
-  if (fast) {
-    // Subscribed already: Lambda's deliveries are acknowledged and let go.
-    const listener = createTelemetryListener(
-      { address: '127.0.0.1' },
-      { onBatch: () => undefined, logger, server: fast.server },
-    );
-    await startOn(listener, fast);
-  }
   if (lifecycle.strict) {
     logger.error('DATA_TAPS_STRICT is set: reporting the invalid configuration as an Init error');
     await client.initError('Extension.ConfigInvalid', {
@@ -137,7 +121,6 @@ async function registered(
   registering: Promise<RegistrationOutcome | undefined>,
   runtimeApi: string,
   logger: Logger,
-  fast?: FastPathHandOver,
 ): Promise<{ client: ExtensionsClient; registration: Registration }> {
   const outcome = await registering;
   if (!outcome)
@@ -157,8 +140,7 @@ async function registered(
   // httpRequest sets no timeout, so the long poll of an idle environment is not cut.
   const client = createExtensionsClient(
     { runtimeApi, extensionName: registration.extensionName, extensionId: registration.extensionId },
-    // The entry's first `next` (fast path) is read as this client's own.
-    { logger, fetch: withFirstNext(fast?.firstNext) },
+    { logger, fetch: httpRequest as unknown as typeof fetch },
   );
   return { client, registration };
 }
@@ -180,8 +162,7 @@ async function runShipping(
 ): Promise<number> {
   const now = options.now ?? Date.now;
   // The registration (sent by the entry) and the listener do not depend on each other.
-  const fast = options.fastPath;
-  const taking = registered(registering, config.runtimeApi, logger, fast);
+  const taking = registered(registering, config.runtimeApi, logger);
   taking.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
 
   // Records that arrive before the pipeline is built wait here, in order.
@@ -197,13 +178,11 @@ async function runShipping(
         else if (!discarding) early.push(records);
       },
       logger,
-      // The entry's server (fast path): the same port, no second bind.
-      ...(fast ? { server: fast.server } : {}),
     },
   );
   let started: [Awaited<typeof taking>, { uri: string }];
   try {
-    started = await Promise.all([taking, fast ? startOn(listener, fast) : listener.start()]);
+    started = await Promise.all([taking, listener.start()]);
   } catch (error) {
     await listener.close();
     throw error;
@@ -230,8 +209,7 @@ async function runShipping(
         },
         destinationUri: uri,
       },
-      // On the fast path the entry sent it: its answer is read here as if this call had sent it.
-      { logger, fetch: fast ? answered(fast.subscription) : (httpRequest as unknown as typeof fetch) },
+      { logger, fetch: httpRequest as unknown as typeof fetch },
     );
     subscribed = subscription.status === 'subscribed';
     if (subscribed) logger.info('subscribed to the Telemetry API', { uri, types: config.telemetry.types });
@@ -314,19 +292,4 @@ async function runShipping(
     await ready.invoke(event);
     nextEvent = nextOrStop(client, options.signal);
   }
-}
-
-/**
- * Starts the library's listener on the entry's server, then passes it the requests the entry held,
- * in the order they came (they were not read: the library reads, parses and answers them).
- */
-async function startOn(
-  listener: ReturnType<typeof createTelemetryListener>,
-  fast: FastPathHandOver,
-): Promise<{ uri: string; port: number }> {
-  const held = fast.takeOver();
-  // start() attaches its handler at once (before its first await): no request is missed between.
-  const starting = listener.start();
-  for (const [req, res] of held) fast.server.emit('request', req, res);
-  return starting;
 }

@@ -5,7 +5,6 @@
  */
 import { describeError } from './describe-error.js';
 import { runExtension } from './extension.js';
-import type { FastPathHandOver } from './fast-path.js';
 import type { RegistrationOutcome } from './register.js';
 
 /** What the entry hands over. */
@@ -14,8 +13,6 @@ export interface HandOver {
   executableName: string | undefined;
   /** The registration the entry sent; `undefined` when it could not send one. */
   registering: Promise<RegistrationOutcome | undefined>;
-  /** The entry's fast path (src/fast-path.ts): listener, subscription and first `next`, already sent. */
-  fastPath?: FastPathHandOver | undefined;
 }
 
 /**
@@ -34,7 +31,6 @@ export function start(handOver: HandOver): void {
     signal: stop.signal,
     executableName: handOver.executableName,
     registration: handOver.registering,
-    fastPath: handOver.fastPath,
   }).then(
     (code) => process.exit(code),
     (error: unknown) => {

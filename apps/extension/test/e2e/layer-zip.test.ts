@@ -75,7 +75,7 @@ describe('the layer zip', () => {
     // The entry loads node: built-ins and main.cjs, nothing else: no zod, no pino, no library.
     const eager = findSpecifiers(read('index.cjs').toString('utf8'));
     expect(eager.filter((name) => !name.startsWith('node:'))).toEqual(['./main.cjs']);
-    expect(read('index.cjs').length).toBeLessThanOrEqual(8_000);
+    expect(read('index.cjs').length).toBeLessThanOrEqual(4_000);
     const rest = findSpecifiers(read('main.cjs').toString('utf8'));
     expect(rest).toContain('node:http');
     // The token sources that renew tokens are separate files, required only when configured.
