@@ -41,13 +41,6 @@ export interface TelemetryListenerDeps {
   onBatch: (records: TelemetryRecord[], info: TelemetryBatchInfo) => void | Promise<void>;
   /** Per-batch problems only (never per record). Default: no-op. */
   logger?: Logger;
-  /**
-   * A server already listening, bound as `options` say (started before this package was loaded, such
-   * as by a small entry file that must not wait for it). `start()` then handles its requests instead
-   * of binding a socket of its own, and advertises the URI of its port. Requests that arrived before,
-   * not yet read, can be passed on with `server.emit('request', req, res)` once started.
-   */
-  server?: Server;
 }
 
 /**
@@ -300,27 +293,19 @@ export function createTelemetryListener(
     async start() {
       if (state !== 'new') throw new TelemetryListenerError(`listener cannot start: it is already ${state}`);
       state = 'starting';
-      if (deps.server) {
-        if (!deps.server.listening) {
-          state = 'closed';
-          throw new TelemetryListenerError('listener cannot start: the server given is not listening');
-        }
-        deps.server.on('request', handle);
-      }
-      const created = deps.server ?? createServer(handle);
+      const created = createServer(handle);
       // Lambda keeps its connection to the listener open across freezes. With a keep-alive timeout,
       // the timer fires late right after a thaw and closes the socket Lambda is about to reuse
       // (its batch then fails and is dropped): idle connections stay open until the client closes.
       created.keepAliveTimeout = 0;
       try {
-        if (!deps.server)
-          await new Promise<void>((resolve, reject) => {
-            created.once('error', reject);
-            created.listen(config.port, bindHost, () => {
-              created.off('error', reject);
-              resolve();
-            });
+        await new Promise<void>((resolve, reject) => {
+          created.once('error', reject);
+          created.listen(config.port, bindHost, () => {
+            created.off('error', reject);
+            resolve();
           });
+        });
       } catch (error) {
         state = 'closed';
         throw new TelemetryListenerError(

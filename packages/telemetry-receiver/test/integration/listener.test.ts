@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createTelemetryListener,
@@ -56,32 +55,6 @@ function makeBatch(count: number): string {
 }
 
 describe('createTelemetryListener: binding and addresses', () => {
-  it('handles the requests of a server already listening (deps.server), also those it held', async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    // A request that came before the listener was started, held unread.
-    const held: [IncomingMessage, ServerResponse][] = [];
-    const hold = (req: IncomingMessage, res: ServerResponse) => held.push([req, res]);
-    server.on('request', hold);
-    const { port } = server.address() as AddressInfo;
-    const early = send(port, { body: makeBatch(2) });
-    await vi.waitUntil(() => held.length === 1, { timeout: 10_000 });
-    server.off('request', hold);
-    const { listener, uri, batches } = await startListener({}, { server });
-    expect(uri).toBe(`http://127.0.0.1:${port}`);
-    for (const [req, res] of held) server.emit('request', req, res);
-    expect((await early).status).toBe(200);
-    expect((await send(port, { body: makeBatch(1) })).status).toBe(200);
-    expect(batches.map((b) => b.records.length)).toEqual([2, 1]);
-    await listener.close();
-    expect(server.listening).toBe(false);
-  });
-
-  it('refuses a server given that is not listening', async () => {
-    const listener = createTelemetryListener({}, { onBatch: () => undefined, server: createServer() });
-    await expect(listener.start()).rejects.toThrow(/not listening/);
-  });
-
   it('binds the given address on a free port and advertises it', async () => {
     const { listener, uri, port } = await startListener();
     expect(port).toBeGreaterThan(0);
