@@ -21,5 +21,6 @@ export default definePackageConfig({
     'src/environment.mjs',
     'src/layers.mjs',
     'src/tap.mjs',
+    'src/heap-study.mjs',
   ],
 });

@@ -8,6 +8,7 @@ import { createFakeExtensionsApi, type FakeExtensionsApi } from '@data-taps/exte
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { describeError } from '../../src/describe-error.js';
+import { runExtension } from '../../src/extension.js';
 import {
   DEFAULT_EXTENSION_NAME,
   type RegistrationOutcome,
@@ -15,6 +16,7 @@ import {
   registerFromEnvironment,
   registrationTarget,
 } from '../../src/register.js';
+import { lambdaEnv, setup as setupLambda } from '../helpers/harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -256,5 +258,26 @@ describe('register', () => {
     );
 
     expect(describeError(eager.error)).toBe(library);
+  });
+});
+
+describe('register and main without a usable runtime API', () => {
+  it('fails the registration of a runtime API that is no URL, as a connection error, and says the request is done', async () => {
+    let sent = 0;
+    const outcome = await register({ runtimeApi: '[zz:1', extensionName: 'x' }, () => {
+      sent += 1;
+    });
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok ? '' : outcome.error.name).toBe('ExtensionsApiConnectionError');
+    expect(sent).toBe(1);
+  });
+
+  it('without a registration (the entry could not send one), main fails instead of subscribing', async () => {
+    const { lambda, tap, ws } = await setupLambda(cleanups);
+    const env = lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir);
+    await expect(
+      runExtension({ env, logFd: ws.logFd, registration: Promise.resolve(undefined) }),
+    ).rejects.toThrow('cannot register with the Extensions API without a valid AWS_LAMBDA_RUNTIME_API');
+    expect(lambda.telemetry.subscriptions).toHaveLength(0);
   });
 });
