@@ -161,6 +161,7 @@ export async function createPipeline(config: Config, context: PipelineContext): 
   const runtimeDone = new Set<string>();
   // Invocations whose platform.report has not arrived yet (at most a few: reports follow their invocation).
   const pendingReports = new Set<string>();
+  let initReportReceived = false;
   let wake: (() => void) | undefined;
   const receive = (records: TelemetryRecord[]) => {
     const batch: Envelope[] = [];
@@ -172,6 +173,8 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       const body = record.record as Record<string, unknown> | undefined;
       if (record.type === 'platform.runtimeDone' && body && typeof body === 'object') {
         if (typeof body['requestId'] === 'string') runtimeDone.add(body['requestId']);
+      } else if (record.type === 'platform.initReport') {
+        initReportReceived = true;
       } else if (record.type === 'platform.report' && body && typeof body === 'object') {
         if (typeof body['requestId'] === 'string') pendingReports.delete(body['requestId']);
       } else if (record.type === 'platform.logsDropped' && body && typeof body === 'object') {
@@ -246,8 +249,12 @@ export async function createPipeline(config: Config, context: PipelineContext): 
   const finish = async (deadlineMs: number, reason?: string) => {
     sink = tapSink.withoutBreaker();
     // Lambda may still hold records of invocations whose report never came: say so, with the ids.
+    // So may the Init's (its platform.initReport not in yet: invocations that follow the Init at
+    // once, with nothing holding `next`, can all be over before Lambda sends the Init's batch); the
+    // Init then counts as one more in `invocations`.
     const notReceived = [...pendingReports]; // only filled when platform records are received
-    if (notReceived.length > 0) {
+    const initPending = receivesPlatform && !initReportReceived;
+    if (notReceived.length > 0 || initPending) {
       pushOwn(
         envelopes.own(
           'dataTaps.dropped',
@@ -255,8 +262,9 @@ export async function createPipeline(config: Config, context: PipelineContext): 
           'records of these invocations did not arrive before SHUTDOWN',
           {
             cause: 'not-received-before-shutdown',
-            invocations: notReceived.length,
+            invocations: notReceived.length + (initPending ? 1 : 0),
             requestIds: notReceived.slice(0, 100),
+            initPhase: initPending,
           },
         ),
       );
@@ -283,6 +291,7 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       dropped: dropped.records,
       droppedByCause: dropped.byCause,
       notReceivedInvocations: notReceived.length,
+      initRecordsReceived: !initPending,
       reason: reason ?? 'stop',
     });
     await tapSink.close();

@@ -412,13 +412,42 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     expect(await running).toBe(0);
     expect(ws.log()).toContain('the spool folder cannot be used');
     const dropped = byType(tap.accepted(), 'dataTaps.dropped').map((l) => JSON.parse(String(l['record'])));
+    // This fake Lambda sends no Init records either: the Init counts as one more.
     expect(dropped).toContainEqual(
       expect.objectContaining({
         cause: 'not-received-before-shutdown',
-        invocations: 1,
+        invocations: 2,
         requestIds: ['lost-1'],
+        initPhase: true,
       }),
     );
+  });
+
+  it('reports nothing as not received when the Init’s and every invocation’s records came', async () => {
+    const { lambda, tap, ws } = await setup();
+    const running = start(lambda, tap, ws);
+    await ready(lambda);
+    const at = new Date().toISOString();
+    await lambda.telemetry.deliver([
+      {
+        time: at,
+        type: 'platform.initReport',
+        record: {
+          initializationType: 'on-demand',
+          phase: 'init',
+          status: 'success',
+          metrics: { durationMs: 80 },
+        },
+      },
+    ]);
+    const r1 = invocationRecords('got-1', ['a line\n']);
+    await lambda.api.invoke({ requestId: 'got-1' });
+    await lambda.telemetry.deliver([...r1.start, ...r1.logs, ...r1.runtimeDone, ...r1.report]);
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1500 });
+    expect(await running).toBe(0);
+    expect(byType(tap.accepted(), 'platform.initReport')).toHaveLength(1);
+    expect(byType(tap.accepted(), 'dataTaps.dropped')).toEqual([]);
+    expect(ws.log()).toContain('"initRecordsReceived":true');
   });
 
   it('counts what the SHUTDOWN drain cannot send nor spool, in its last log line', async () => {
