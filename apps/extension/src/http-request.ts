@@ -44,6 +44,26 @@ function agentFor(secure: boolean): HttpAgent {
   return agents.http;
 }
 
+/**
+ * A kept-alive connection idle longer than this (wall clock, so a frozen environment's time counts)
+ * is not used again: servers close idle connections after a few seconds (node's after 5 s), and
+ * a close that came while the environment was frozen is read only after the thaw, so the next
+ * request on that connection fails ("socket hang up") and waits for a retry, often after the next
+ * freeze. Under steady traffic connections stay in use and are kept.
+ */
+export const IDLE_REUSE_MS = 2_000;
+let lastActivity = Number.NEGATIVE_INFINITY;
+
+/** Drops the agents' idle connections when nothing was sent or received for {@link IDLE_REUSE_MS}. */
+function forgetStaleConnections(now: number): void {
+  if (now - lastActivity <= IDLE_REUSE_MS) return;
+  for (const agent of [agents.http, agents.https]) {
+    if (!agent) continue;
+    for (const sockets of Object.values(agent.freeSockets))
+      for (const socket of sockets ?? []) socket.destroy();
+  }
+}
+
 function responseOf(res: IncomingMessage): SmallResponse {
   const chunks = res[Symbol.asyncIterator]();
   let used = false;
@@ -98,6 +118,9 @@ export function httpRequest(url: string | URL, init: SmallRequestInit = {}): Pro
       reject(new TypeError(`only http: and https: URLs are supported, got ${target.protocol}`));
       return;
     }
+    const started = Date.now();
+    forgetStaleConnections(started);
+    lastActivity = started;
     const headers: Record<string, string | number> = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = Buffer.byteLength(init.body);
     const req = (secure ? httpsRequestRaw : httpRequestRaw)(
@@ -108,7 +131,13 @@ export function httpRequest(url: string | URL, init: SmallRequestInit = {}): Pro
         agent: agentFor(secure),
         ...(init.signal ? { signal: init.signal } : {}),
       },
-      (res) => resolve(responseOf(res)),
+      (res) => {
+        lastActivity = Date.now();
+        res.once('end', () => {
+          lastActivity = Date.now();
+        });
+        resolve(responseOf(res));
+      },
     );
     req.on('error', reject);
     req.end(init.body);

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpRequest } from '../../src/http-request.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { httpRequest, IDLE_REUSE_MS } from '../../src/http-request.js';
 
 const server = createServer((req, res) => {
   let body = '';
@@ -86,5 +86,32 @@ describe('httpRequest', () => {
     await expect(httpRequest('http://127.0.0.1:1/')).rejects.toThrow();
     await expect(httpRequest('https://127.0.0.1:1/')).rejects.toThrow();
     await expect(httpRequest(`${base}/x`, { signal: AbortSignal.abort() })).rejects.toThrow();
+  });
+});
+
+describe('httpRequest: kept-alive connections', () => {
+  it('reuses a connection under steady traffic, and opens a new one after an idle gap (a freeze)', async () => {
+    const counting = createServer((_req, res) => res.end('ok'));
+    let connections = 0;
+    counting.on('connection', () => {
+      connections += 1;
+    });
+    await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(counting.address() as AddressInfo).port}/`;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(1_000_000);
+      expect(await (await httpRequest(url)).text()).toBe('ok');
+      expect(await (await httpRequest(url)).text()).toBe('ok');
+      expect(connections).toBe(1);
+      // The wall clock jumps past the idle limit, as across a frozen environment.
+      vi.setSystemTime(1_000_000 + IDLE_REUSE_MS + 1);
+      expect(await (await httpRequest(url)).text()).toBe('ok');
+      expect(connections).toBe(2);
+    } finally {
+      vi.useRealTimers();
+      counting.closeAllConnections();
+      await new Promise<void>((resolve) => counting.close(() => resolve()));
+    }
   });
 });
