@@ -100,8 +100,8 @@ describe('createSecretsManagerTokenProvider', () => {
     expect(await provider.getToken()).toBe(first);
     kit.state.clock = start + 50 * 60_000;
     expect(await provider.getToken()).toBe(first);
-    await kit.settle();
-    await kit.settle();
+    // The refresh runs in the background (a SigV4 request through nock): wait until it landed.
+    await kit.until(async () => (await provider.getToken()) === second);
     expect(await provider.getToken()).toBe(second);
   });
 

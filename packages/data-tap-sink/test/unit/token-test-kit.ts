@@ -23,5 +23,13 @@ export function tokenKit(start = Date.UTC(2025, 0, 1, 12)) {
     settle: async () => {
       for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
     },
+    /** Waits until `check` holds (a background refresh landed), polling; fails after `timeoutMs` of real time. */
+    until: async (check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
+      const deadline = performance.now() + timeoutMs;
+      while (!(await check())) {
+        if (performance.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
   };
 }
