@@ -130,7 +130,12 @@ describe('an extension shaped like AWS’s Node sample', () => {
   it('delivers JSON log format records as objects on 2022-12-13 and as strings on 2022-07-01', async () => {
     const s = await startSandbox(
       { 'new-schema': 'telemetry-extension.mjs', 'old-schema': 'telemetry-extension.mjs' },
-      { logFormat: 'JSON', env: { EXT_SCHEMA_OLD_SCHEMA: '2022-07-01', EXT_TYPES: 'function' } },
+      // Two Node extensions beside the runtime come near 128 MB (which the sandbox enforces) on a loaded machine.
+      {
+        logFormat: 'JSON',
+        memorySizeMb: 512,
+        env: { EXT_SCHEMA_OLD_SCHEMA: '2022-07-01', EXT_TYPES: 'function' },
+      },
     );
     cleanups.push(s.cleanup);
     expect((await s.sandbox.init()).status).toBe('success');
