@@ -8,6 +8,7 @@ import {
   type ProcReader,
   procReader,
 } from '../../src/memory-monitor.js';
+import { waitFor } from '../helpers/sandbox.js';
 
 type FakeProcess = { rss?: number; file?: number; exe?: string; children?: number[] };
 
@@ -239,8 +240,7 @@ describe('createMemoryMonitor', () => {
       { reader: fakeProc({ [process.pid]: { rss: 1 } }) },
     );
     m.start();
-    const end = Date.now() + 10_000;
-    while (m.stats().samples < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => m.stats().samples >= 2);
     m.stop();
     expect(m.stats().samples).toBeGreaterThanOrEqual(2);
   });
@@ -258,10 +258,7 @@ describe('procReader', () => {
     expect(procReader.children(2 ** 30)).toEqual([]);
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
-      const end = Date.now() + 10_000;
-      while (!procReader.children(process.pid).includes(child.pid as number) && Date.now() < end) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await waitFor(() => procReader.children(process.pid).includes(child.pid as number));
       expect(procReader.children(process.pid)).toContain(child.pid);
     } finally {
       child.kill('SIGKILL');
