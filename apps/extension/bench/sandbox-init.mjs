@@ -14,7 +14,7 @@
 // Usage: node bench/sandbox-init.mjs [--rounds 15] [label=]<layer.zip | layer folder> ...
 //   (no layer given: dist/extension.zip of `pnpm build`, labelled data-taps)
 // e.g.   node bench/sandbox-init.mjs --rounds 15 before=/tmp/before/extension.zip after=dist/extension.zip
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -23,6 +23,7 @@ import { extractZip } from '@data-taps/lambda-sandbox';
 import { createEnvironment } from '../../bench/src/environment.mjs';
 import { prepareLayers } from '../../bench/src/layers.mjs';
 import { cpuMs } from '../../bench/src/proc.mjs';
+import { processCpuMs } from './minimal-api.mjs';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -135,7 +136,7 @@ async function initOnce(contender, functionName) {
         firstNext = {
           at: Date.parse(entry.time),
           statCpuMs: pid === undefined ? Number.NaN : (cpuMs(pid) ?? Number.NaN),
-          schedCpuMs: pid === undefined ? Number.NaN : schedCpuMs(pid),
+          schedCpuMs: pid === undefined ? Number.NaN : processCpuMs(pid),
         };
       }
     }
@@ -152,7 +153,7 @@ async function initOnce(contender, functionName) {
       firstNextMs: firstNext ? firstNext.at - t0 : Number.NaN,
       statCpuMs: firstNext?.statCpuMs ?? Number.NaN,
       schedCpuMs: firstNext?.schedCpuMs ?? Number.NaN,
-      initCpuMs: pid === undefined ? Number.NaN : schedCpuMs(pid),
+      initCpuMs: pid === undefined ? Number.NaN : processCpuMs(pid),
     };
   } finally {
     await sandbox.kill().catch(() => {});
@@ -176,19 +177,6 @@ function childPid(name) {
     }
   }
   return undefined;
-}
-
-/** CPU time of every thread of a process so far, ms, from /proc/<pid>/task/<tid>/schedstat (ns). */
-function schedCpuMs(/** @type {number} */ pid) {
-  let ns = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    }
-  } catch {
-    return Number.NaN;
-  }
-  return ns / 1e6;
 }
 
 /** A tap that takes everything (nothing is sent during Init; the pipeline is built as in Lambda). */
