@@ -157,11 +157,12 @@ const typesVar: Variable<(typeof TELEMETRY_TYPES)[number][]> = {
 };
 
 /** Variables that may be left unset: their value then follows from others (see memoryDefaults). */
-const OPTIONAL: ReadonlySet<string> = new Set<Optional>([
+const OPTIONAL_NAMES = [
   'DATA_TAPS_MAX_REQUEST_BYTES',
   'DATA_TAPS_MEMORY_MAX_BYTES',
   'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-]);
+] as const;
+const OPTIONAL: ReadonlySet<string> = new Set(OPTIONAL_NAMES);
 
 /** The function memory the defaults assume when Lambda's AWS_LAMBDA_FUNCTION_MEMORY_SIZE is unset, MB. */
 export const ASSUMED_FUNCTION_MEMORY_MB = 1024;
@@ -223,16 +224,10 @@ export const VARIABLES = {
 } satisfies Record<string, Variable<unknown>>;
 
 type VariableName = keyof typeof VARIABLES;
-type Optional =
-  | 'DATA_TAPS_MAX_REQUEST_BYTES'
-  | 'DATA_TAPS_MEMORY_MAX_BYTES'
-  | 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE';
-type Values = {
-  [K in Exclude<VariableName, Optional>]: (typeof VARIABLES)[K] extends Variable<infer T> ? T : never;
-} & {
-  DATA_TAPS_MAX_REQUEST_BYTES: number | undefined;
-  DATA_TAPS_MEMORY_MAX_BYTES: number | undefined;
-  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: number | undefined;
+type Optional = (typeof OPTIONAL_NAMES)[number];
+type ValueOf<K extends VariableName> = (typeof VARIABLES)[K] extends Variable<infer T> ? T : never;
+type Values = { [K in Exclude<VariableName, Optional>]: ValueOf<K> } & {
+  [K in Optional]: ValueOf<K> | undefined;
 };
 
 /** The outcome of {@link loadConfig}. */

@@ -7,7 +7,7 @@
  */
 import { createDataTapSink, type DataTapSink, failureKind, type TokenEvent } from '@data-taps/data-tap-sink';
 import type { InvokeEvent, ShutdownEvent } from '@data-taps/extensions-api';
-import { createTelemetryBuffer, type TelemetryBuffer } from '@data-taps/telemetry-buffer';
+import { createTelemetryBuffer, type DropReport, type TelemetryBuffer } from '@data-taps/telemetry-buffer';
 import type { ListenerStats, TelemetryRecord } from '@data-taps/telemetry-receiver';
 import type { Config } from './config.js';
 import { createCounters } from './counters.js';
@@ -207,6 +207,8 @@ export async function createPipeline(config: Config, context: PipelineContext): 
   // buffer's reserve even when the rest overflows (to a full or broken spool), so that the drop
   // counts reach the tap with the next batch that goes out.
   const pushOwn = (envelope: Envelope) => buffer.push(envelope, { reserved: true });
+  const pushDropReport = (report: DropReport) =>
+    pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...report }));
   // The first counters go out a minute in (or at a drop, or at shutdown): not alone in a request at the first INVOKE.
   let lastStatsAt = now();
   let lastStatsKey = '';
@@ -230,7 +232,7 @@ export async function createPipeline(config: Config, context: PipelineContext): 
     emitTokenEvents();
     const drops = buffer.takeDropReport();
     if (drops) {
-      pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...drops }));
+      pushDropReport(drops);
     }
     const snapshot = {
       ...counters.snapshot(),
@@ -279,9 +281,7 @@ export async function createPipeline(config: Config, context: PipelineContext): 
     const late = buffer.takeDropReport();
     if (late || tokenEvents.length > 0) {
       emitTokenEvents();
-      if (late) {
-        pushOwn(envelopes.own('dataTaps.dropped', 'WARN', 'records dropped by the extension', { ...late }));
-      }
+      if (late) pushDropReport(late);
       drained = await buffer.drain({ deadlineMs });
     }
     const { dropped } = buffer.stats();
