@@ -1,7 +1,8 @@
 // @ts-check
-// What each V8 heap setting of the launcher buys in the 128 MB burst (burst.mjs), beside the no-op
-// extension, in one run: the built layer as it is (the launcher's own flags), and copies of it whose
-// launcher starts node with other flags. Rounds interleave the variants; medians are printed.
+// What each V8 heap setting buys in the 128 MB burst (burst.mjs), beside the no-op extension, in one
+// run: the built layer as it is (its garbage collector tuned at run time, src/gc-tuning.ts), a copy
+// whose run-time tuning is turned off (node's defaults), and copies whose launcher starts node with
+// heap flags. Rounds interleave the variants; medians are printed.
 //
 //   pnpm --filter @data-taps/bench run heap-study [--rounds 3] [--tap-down]
 //
@@ -15,19 +16,21 @@ import { summarize } from './stats.mjs';
 import { startBenchTap } from './tap.mjs';
 
 const LAUNCHER = 'extensions/data-taps-lambda-extension';
-/** The launcher's exec line, whose flags the variants replace. */
-const EXEC = 'exec node $heap ';
+const ENTRY = 'data-taps-lambda-extension/index.cjs';
+/** The launcher's exec line, where the variants add flags. */
+const EXEC = 'exec node ';
+/** Prepended to the entry: the run-time tuning's flags are not set (node's defaults). */
+const NO_TUNING = "require('node:v8').setFlagsFromString = () => {};\n";
 
-/** The variants: a label and the node flags they start the extension with (null: the layer as built). */
+/**
+ * The variants: a label, the node flags they start the extension with (null: the layer as built) and
+ * whether the run-time tuning is kept.
+ */
 const VARIANTS = /** @type {const} */ ([
-  ['as built (the launcher’s flags)', null],
-  ['node’s defaults (no flag)', ''],
-  ['young generation 1 MB only (--max-semi-space-size=1)', '--max-semi-space-size=1'],
-  ['old generation capped only (--max-old-space-size=32)', '--max-old-space-size=32'],
-  [
-    'both (--max-semi-space-size=1 --max-old-space-size=32)',
-    '--max-semi-space-size=1 --max-old-space-size=32',
-  ],
+  ['as built (GC tuned at run time, no flag)', null, true],
+  ['node’s defaults (no flag, no tuning)', '', false],
+  ['--max-heap-size=48 on the command line (the former launcher), no tuning', '--max-heap-size=48', false],
+  ['young generation 1 MB only (--max-semi-space-size=1), no tuning', '--max-semi-space-size=1', false],
 ]);
 
 const { values } = parseArgs({
@@ -44,11 +47,12 @@ try {
   if (!launcher.includes(EXEC))
     throw new Error(`the launcher no longer has "${EXEC}": update heap-study.mjs`);
   /** @type {{ label: string, layer: string }[]} */
-  const variants = VARIANTS.map(([label, flags], i) => {
+  const variants = VARIANTS.map(([label, flags, tuned], i) => {
     if (flags === null) return { label, layer: layers.dataTaps };
     const layer = `${layers.dataTaps}-variant-${i}`;
     cpSync(layers.dataTaps, layer, { recursive: true });
     writeFileSync(join(layer, LAUNCHER), launcher.replace(EXEC, `exec node ${flags} `));
+    if (!tuned) writeFileSync(join(layer, ENTRY), NO_TUNING + readFileSync(join(layer, ENTRY), 'utf8'));
     return { label, layer };
   });
   variants.push({ label: 'no-op extension (baseline)', layer: layers.noop });

@@ -41,6 +41,8 @@ export interface Config {
   extensionApiVersion: '2020-01-01';
   flushStrategy: (typeof FLUSH_STRATEGIES)[number];
   idleThresholdMs: number;
+  /** The function's memory, MB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE; 1,024 when unset): sizes memory and GC defaults. */
+  functionMemoryMb: number;
   requestTimeoutMs: number;
   maxRequestBytes: number;
   gzip: boolean;
@@ -288,7 +290,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     };
   }
   const functionName = env['AWS_LAMBDA_FUNCTION_NAME'] ?? '';
-  const sized = memoryDefaults(v.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? ASSUMED_FUNCTION_MEMORY_MB, v.MAX_BYTES);
+  const functionMemoryMb = v.AWS_LAMBDA_FUNCTION_MEMORY_SIZE ?? ASSUMED_FUNCTION_MEMORY_MB;
+  const sized = memoryDefaults(functionMemoryMb, v.MAX_BYTES);
   return {
     ok: true,
     config: {
@@ -309,6 +312,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
       extensionApiVersion: v.AWS_LAMBDA_RUNTIME_EXTENSION_API_VERSION,
       flushStrategy: v.DATA_TAPS_FLUSH_STRATEGY,
       idleThresholdMs: v.DATA_TAPS_IDLE_THRESHOLD_MS,
+      functionMemoryMb,
       requestTimeoutMs: v.DATA_TAPS_REQUEST_TIMEOUT_MS,
       maxRequestBytes: v.DATA_TAPS_MAX_REQUEST_BYTES ?? sized.maxRequestBytes,
       gzip: v.DATA_TAPS_GZIP,

@@ -22,6 +22,7 @@ import {
 } from '@data-taps/telemetry-receiver';
 import { type Config, type LoadedConfig, loadConfig } from './config.js';
 import { describeError } from './describe-error.js';
+import { tuneGarbageCollector } from './gc-tuning.js';
 import { httpRequest } from './http-request.js';
 import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
@@ -238,6 +239,7 @@ async function runShipping(
   await new Promise<void>((resolve) => setImmediate(resolve));
   // The lines held since the start are written now (and pino built for them).
   logger.release();
+  tuneGarbageCollector(config.functionMemoryMb);
   let ready: Pipeline;
   try {
     ready = await createPipeline(config, {

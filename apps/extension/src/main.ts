@@ -5,7 +5,6 @@
  */
 import { describeError } from './describe-error.js';
 import { runExtension } from './extension.js';
-import { tuneGarbageCollector } from './gc-tuning.js';
 import type { RegistrationOutcome } from './register.js';
 
 /** What the entry hands over. */
@@ -22,7 +21,6 @@ export interface HandOver {
  * require('./main.cjs').start({ executableName: process.argv[2], registering });
  */
 export function start(handOver: HandOver): void {
-  tuneGarbageCollector();
   const stop = new AbortController();
   // Lambda never signals an extension (it SIGKILLs at the shutdown deadline); local runs may.
   process.once('SIGTERM', () => stop.abort());

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const setFlagsFromString = vi.hoisted(() => vi.fn());
 vi.mock('node:v8', () => ({ setFlagsFromString }));
@@ -6,8 +6,22 @@ vi.mock('node:v8', () => ({ setFlagsFromString }));
 const { tuneGarbageCollector } = await import('../../src/gc-tuning.js');
 
 describe('tuneGarbageCollector', () => {
-  it('turns off V8 memory reducer, whose timer is always due at a thaw', () => {
-    tuneGarbageCollector();
-    expect(setFlagsFromString).toHaveBeenCalledExactlyOnceWith('--no-memory-reducer');
+  beforeEach(() => setFlagsFromString.mockClear());
+
+  it('turns off V8’s memory reducer, whose timer is always due at a thaw, at any memory size', () => {
+    tuneGarbageCollector(1024);
+    expect(setFlagsFromString.mock.calls).toEqual([['--no-memory-reducer']]);
+  });
+
+  it('keeps the young generation small and the heap tight below 1,024 MB', () => {
+    tuneGarbageCollector(128);
+    expect(setFlagsFromString.mock.calls).toEqual([
+      ['--no-memory-reducer'],
+      ['--semi-space-growth-factor=1'],
+      ['--optimize-for-size'],
+    ]);
+    setFlagsFromString.mockClear();
+    tuneGarbageCollector(1023);
+    expect(setFlagsFromString).toHaveBeenCalledWith('--optimize-for-size');
   });
 });
