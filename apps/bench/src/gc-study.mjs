@@ -1,0 +1,95 @@
+// @ts-check
+// What each of the extension's run-time GC flags (src/gc-tuning.ts in apps/extension) costs in
+// post-runtime time, beside the no-op extension, in one run: the built layer as it is, and copies
+// whose entry drops some of the flags before the tuning sets them. Each variant runs the overhead
+// shape (overhead.mjs: invocations at a fixed rate, a few log lines each) at 128 MB; rounds
+// interleave the variants. heap-study.mjs measures the same flags' memory.
+//
+//   pnpm --filter @data-taps/bench run gc-study [--rounds 2] [--rate 10] [--count 300]
+//
+// The layer must be built (`pnpm build`). Prints a markdown table on stdout; writes nothing.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { prepareLayers } from './layers.mjs';
+import { runOverhead } from './overhead.mjs';
+import { quantile } from './stats.mjs';
+import { startBenchTap } from './tap.mjs';
+
+const ENTRY = 'data-taps-lambda-extension/index.cjs';
+
+/**
+ * Prepended to the entry: `v8.setFlagsFromString` ignores the flags given (main.cjs takes the
+ * patched function when it loads).
+ * @param {readonly string[]} dropped
+ */
+const dropFlags = (dropped) =>
+  `{const v8=require('node:v8');const set=v8.setFlagsFromString;const dropped=${JSON.stringify(dropped)};v8.setFlagsFromString=(f)=>{if(!dropped.includes(f))set(f)};}\n`;
+
+/** The variants: a label and the flags dropped (null: the layer as built). */
+const VARIANTS = /** @type {const} */ ([
+  ['as built', null],
+  ['without --optimize-for-size', ['--optimize-for-size']],
+  ['memory reducer off only', ['--optimize-for-size', '--semi-space-growth-factor=1']],
+  [
+    'no tuning (node’s defaults)',
+    ['--optimize-for-size', '--semi-space-growth-factor=1', '--no-memory-reducer'],
+  ],
+]);
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '10' },
+    count: { type: 'string', default: '300' },
+  },
+});
+const rounds = Number(values.rounds);
+const rate = Number(values.rate);
+const count = Number(values.count);
+
+const layers = await prepareLayers();
+const token = `gc-study-${process.pid}-${Date.now()}`;
+const tap = await startBenchTap(token);
+try {
+  /** @type {{ label: string, layer: string }[]} */
+  const variants = VARIANTS.map(([label, dropped], i) => {
+    if (dropped === null) return { label, layer: layers.dataTaps };
+    const layer = `${layers.dataTaps}-gc-${i}`;
+    cpSync(layers.dataTaps, layer, { recursive: true });
+    writeFileSync(join(layer, ENTRY), dropFlags(dropped) + readFileSync(join(layer, ENTRY), 'utf8'));
+    return { label, layer };
+  });
+  variants.unshift({ label: 'no-op extension (baseline)', layer: layers.noop });
+  /** @type {Map<string, number[]>} */
+  const posts = new Map(variants.map((v) => [v.label, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [i, variant] of variants.entries()) {
+      const run = await runOverhead({
+        layer: variant.layer,
+        functionName: `gc-${round}-${i}`,
+        tap,
+        token,
+        rate,
+        count,
+        linesPerInvocation: 10,
+        lineBytes: 100,
+      });
+      posts.get(variant.label)?.push(...run.postRuntimeMs);
+      process.stderr.write(`round ${round + 1}/${rounds} ${variant.label}: done\n`);
+    }
+  }
+  const ms = (/** @type {number} */ x) => x.toFixed(2);
+  console.log(
+    `| Extension (${rate}/s, ${count} invocations x ${rounds} rounds) | Post-runtime p50 ms | p90 | p99 | max |`,
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [label, xs] of posts) {
+    console.log(
+      `| ${label} | ${ms(quantile(xs, 0.5))} | ${ms(quantile(xs, 0.9))} | ${ms(quantile(xs, 0.99))} | ${ms(Math.max(...xs))} |`,
+    );
+  }
+} finally {
+  await tap.stop();
+  layers.cleanup();
+}
