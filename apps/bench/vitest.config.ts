@@ -22,5 +22,6 @@ export default definePackageConfig({
     'src/layers.mjs',
     'src/tap.mjs',
     'src/heap-study.mjs',
+    'src/gc-study.mjs',
   ],
 });
