@@ -8,23 +8,11 @@
 //   pnpm --filter @data-taps/bench run gc-study [--rounds 2] [--rate 10] [--count 300]
 //
 // The layer must be built (`pnpm build`). Prints a markdown table on stdout; writes nothing.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { prepareLayers } from './layers.mjs';
+import { layerVariant, prepareLayers } from './layers.mjs';
 import { runOverhead } from './overhead.mjs';
 import { quantile } from './stats.mjs';
 import { startBenchTap } from './tap.mjs';
-
-const ENTRY = 'data-taps-lambda-extension/index.cjs';
-
-/**
- * Prepended to the entry: `v8.setFlagsFromString` ignores the flags given (main.cjs takes the
- * patched function when it loads).
- * @param {readonly string[]} dropped
- */
-const dropFlags = (dropped) =>
-  `{const v8=require('node:v8');const set=v8.setFlagsFromString;const dropped=${JSON.stringify(dropped)};v8.setFlagsFromString=(f)=>{if(!dropped.includes(f))set(f)};}\n`;
 
 /** The variants: a label and the flags dropped (null: the layer as built). */
 const VARIANTS = /** @type {const} */ ([
@@ -53,13 +41,13 @@ const token = `gc-study-${process.pid}-${Date.now()}`;
 const tap = await startBenchTap(token);
 try {
   /** @type {{ label: string, layer: string }[]} */
-  const variants = VARIANTS.map(([label, dropped], i) => {
-    if (dropped === null) return { label, layer: layers.dataTaps };
-    const layer = `${layers.dataTaps}-gc-${i}`;
-    cpSync(layers.dataTaps, layer, { recursive: true });
-    writeFileSync(join(layer, ENTRY), dropFlags(dropped) + readFileSync(join(layer, ENTRY), 'utf8'));
-    return { label, layer };
-  });
+  const variants = VARIANTS.map(([label, dropped], i) => ({
+    label,
+    layer:
+      dropped === null
+        ? layers.dataTaps
+        : layerVariant(layers.dataTaps, `gc-${i}`, { droppedGcFlags: dropped }),
+  }));
   variants.unshift({ label: 'no-op extension (baseline)', layer: layers.noop });
   /** @type {Map<string, number[]>} */
   const posts = new Map(variants.map((v) => [v.label, []]));

@@ -7,20 +7,11 @@
 //   pnpm --filter @data-taps/bench run heap-study [--rounds 3] [--tap-down]
 //
 // The layer must be built (`pnpm build`). Prints a markdown table on stdout; writes nothing.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBurst } from './burst.mjs';
-import { prepareLayers } from './layers.mjs';
+import { layerVariant, prepareLayers } from './layers.mjs';
 import { summarize } from './stats.mjs';
 import { startBenchTap } from './tap.mjs';
-
-const LAUNCHER = 'extensions/data-taps-lambda-extension';
-const ENTRY = 'data-taps-lambda-extension/index.cjs';
-/** The launcher's exec line, where the variants add flags. */
-const EXEC = 'exec node ';
-/** Prepended to the entry: the run-time tuning's flags are not set (node's defaults). */
-const NO_TUNING = "require('node:v8').setFlagsFromString = () => {};\n";
 
 /**
  * The variants: a label, the node flags they start the extension with (null: the layer as built) and
@@ -43,18 +34,17 @@ const layers = await prepareLayers();
 const token = `heap-study-${process.pid}-${Date.now()}`;
 const tap = await startBenchTap(token);
 try {
-  const launcher = readFileSync(join(layers.dataTaps, LAUNCHER), 'utf8');
-  if (!launcher.includes(EXEC))
-    throw new Error(`the launcher no longer has "${EXEC}": update heap-study.mjs`);
   /** @type {{ label: string, layer: string }[]} */
-  const variants = VARIANTS.map(([label, flags, tuned], i) => {
-    if (flags === null) return { label, layer: layers.dataTaps };
-    const layer = `${layers.dataTaps}-variant-${i}`;
-    cpSync(layers.dataTaps, layer, { recursive: true });
-    writeFileSync(join(layer, LAUNCHER), launcher.replace(EXEC, `exec node ${flags} `));
-    if (!tuned) writeFileSync(join(layer, ENTRY), NO_TUNING + readFileSync(join(layer, ENTRY), 'utf8'));
-    return { label, layer };
-  });
+  const variants = VARIANTS.map(([label, flags, tuned], i) => ({
+    label,
+    layer:
+      flags === null
+        ? layers.dataTaps
+        : layerVariant(layers.dataTaps, `variant-${i}`, {
+            nodeFlags: flags,
+            ...(tuned ? {} : { droppedGcFlags: 'all' }),
+          }),
+  }));
   variants.push({ label: 'no-op extension (baseline)', layer: layers.noop });
   /** @type {Map<string, import('./burst.mjs').BurstRun[]>} */
   const runs = new Map(variants.map((v) => [v.label, []]));

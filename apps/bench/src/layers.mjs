@@ -2,7 +2,17 @@
 // The three layers the benchmark runs: the built extension (its zip, unpacked once), the no-op
 // extension of apps/extension/bench behind a launcher of the same shape, and an empty layer (the
 // function alone).
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -53,4 +63,43 @@ export async function prepareLayers() {
   mkdirSync(join(empty, 'extensions'), { recursive: true });
 
   return { dataTaps, noop, empty, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const LAUNCHER = 'extensions/data-taps-lambda-extension';
+const ENTRY = 'data-taps-lambda-extension/index.cjs';
+/** The launcher's exec line, where a variant adds node flags. */
+const EXEC = 'exec node ';
+
+/**
+ * A copy of the built extension's layer (next to it, removed by `cleanup()`) whose launcher starts
+ * node with more flags, and whose entry makes `v8.setFlagsFromString` ignore some of the flags the
+ * extension's run-time GC tuning (apps/extension/src/gc-tuning.ts) sets: `'all'`, or the ones listed
+ * (main.cjs takes the patched function when it loads).
+ *
+ * @example
+ * ```js
+ * const layer = layerVariant(layers.dataTaps, 'v1', { nodeFlags: '--max-heap-size=48', droppedGcFlags: 'all' });
+ * ```
+ * @param {string} dataTaps the built layer (`prepareLayers().dataTaps`)
+ * @param {string} suffix names the copy
+ * @param {{ nodeFlags?: string, droppedGcFlags?: 'all' | readonly string[] }} variant
+ * @returns {string} the copy's folder
+ */
+export function layerVariant(dataTaps, suffix, variant) {
+  const layer = `${dataTaps}-${suffix}`;
+  cpSync(dataTaps, layer, { recursive: true });
+  if (variant.nodeFlags) {
+    const launcher = readFileSync(join(layer, LAUNCHER), 'utf8');
+    if (!launcher.includes(EXEC)) throw new Error(`the launcher no longer has "${EXEC}": update layers.mjs`);
+    writeFileSync(join(layer, LAUNCHER), launcher.replace(EXEC, `${EXEC}${variant.nodeFlags} `));
+  }
+  const dropped = variant.droppedGcFlags;
+  if (dropped !== undefined) {
+    const filter =
+      dropped === 'all'
+        ? "require('node:v8').setFlagsFromString = () => {};"
+        : `{const v8=require('node:v8');const set=v8.setFlagsFromString;const dropped=${JSON.stringify(dropped)};v8.setFlagsFromString=(f)=>{if(!dropped.includes(f))set(f)};}`;
+    writeFileSync(join(layer, ENTRY), `${filter}\n${readFileSync(join(layer, ENTRY), 'utf8')}`);
+  }
+  return layer;
 }
