@@ -27,6 +27,7 @@ import { httpRequest } from './http-request.js';
 import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import type { Registration, RegistrationOutcome } from './register.js';
+import { createThawGate } from './thaw-gate.js';
 
 /** What the entry gives the extension. */
 export interface RunOptions {
@@ -233,7 +234,10 @@ async function runShipping(
   // Init ends with the first `next`: it goes out now. The pipeline is built after it, beside the
   // runtime's own start, and before the first event is handled; records that arrive meanwhile wait
   // in `early`.
+  // Background sends due at a thaw wait for the INVOKE's `next` (see thaw-gate.ts).
+  const gate = createThawGate({ now });
   let nextEvent = nextOrStop(client, options.signal);
+  gate.waiting();
   nextEvent.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   // Let the request go out (its socket is attached on the next tick) before the synchronous work.
   await new Promise<void>((resolve) => setImmediate(resolve));
@@ -247,6 +251,7 @@ async function runShipping(
       now,
       listenerStats: () => listener.stats(),
       receivesPlatform: subscribed && config.telemetry.types.includes('platform'),
+      beforeSend: () => gate.pass(),
     });
   } catch (error) {
     // Such as a token source whose module is missing from the layer: the function must not pay for it.
@@ -275,7 +280,9 @@ async function runShipping(
     let event: Awaited<ReturnType<ExtensionsClient['next']>> | undefined;
     try {
       event = await nextEvent;
+      gate.arrived();
     } catch (error) {
+      gate.arrived();
       logger.error('the Extensions API failed; exiting', {
         error: describeError(error),
       });
@@ -293,5 +300,6 @@ async function runShipping(
     }
     await ready.invoke(event);
     nextEvent = nextOrStop(client, options.signal);
+    gate.waiting();
   }
 }

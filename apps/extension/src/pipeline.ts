@@ -37,6 +37,11 @@ export interface PipelineContext {
   listenerStats: () => ListenerStats;
   /** Whether platform records (runtimeDone, report) reach the extension at all. */
   receivesPlatform: boolean;
+  /**
+   * Asked before each batch's request is built (thaw-gate.ts: a send due at a thaw waits for the
+   * INVOKE's `next`). Default: the check phase of the loop turn that triggered it.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** The shipping pipeline, as the lifecycle drives it. */
@@ -61,6 +66,7 @@ export interface Pipeline {
  */
 export async function createPipeline(config: Config, context: PipelineContext): Promise<Pipeline> {
   const { logger, now, receivesPlatform } = context;
+  const beforeSend = context.beforeSend ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
   const counters = createCounters();
   const envelopes = createEnvelopeFactory(config.context);
   const planner = createFlushPlanner(
@@ -121,10 +127,10 @@ export async function createPipeline(config: Config, context: PipelineContext): 
             : 0,
       logger,
       flush: async (batch) => {
-        // A batch cut by a timer that expired while the environment was frozen is cut at the thaw,
-        // before the loop reads the INVOKE that woke it: the request is built in the check phase,
-        // after that INVOKE was handled and `next` sent, so the thaw's work never delays `next`.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // A batch cut at a thaw (a timer that expired or a tap answer that came while the environment
+        // was frozen) is cut before the loop reads the INVOKE that woke it: its request is built once
+        // that INVOKE was handled and `next` sent (see thaw-gate.ts), so the thaw's work never delays `next`.
+        await beforeSend();
         // The batch id is a digest of the record ids (no hash of the bytes sent).
         const id = batchIdOfEnvelopeLines(batch.lines);
         const result = await sink.send(

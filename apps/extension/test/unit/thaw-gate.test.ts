@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { createThawGate, FROZEN_LATENESS_MS, HOLD_MS, QUIET_AFTER_MS } from '../../src/thaw-gate.js';
+
+/** A clock, timers and an immediate queue the test runs by hand: nothing waits on real time. */
+function fakeLoop() {
+  let t = 1_000_000;
+  let nextHandle = 1;
+  const timers = new Map<number, { at: number; ms: number; callback: () => void }>();
+  const immediates: (() => void)[] = [];
+  return {
+    deps: {
+      now: () => t,
+      setTimeout: (callback: () => void, ms: number) => {
+        const handle = nextHandle++;
+        timers.set(handle, { at: t + ms, ms, callback });
+        return handle;
+      },
+      clearTimeout: (handle: unknown) => {
+        timers.delete(handle as number);
+      },
+      setImmediate: (callback: () => void) => {
+        immediates.push(callback);
+      },
+    },
+    advance(ms: number) {
+      t += ms;
+    },
+    /** Fires the timers due by now, as the loop's timers phase does. */
+    fireDue() {
+      for (const [handle, timer] of [...timers]) {
+        if (timer.at <= t) {
+          timers.delete(handle);
+          timer.callback();
+        }
+      }
+    },
+    runImmediates() {
+      for (const callback of immediates.splice(0)) callback();
+    },
+    pendingTimers: () => [...timers.values()].map((timer) => timer.ms),
+  };
+}
+
+/** Settles the promise callbacks queued so far. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function tracked(promise: Promise<void>) {
+  const state = { passed: false };
+  void promise.then(() => {
+    state.passed = true;
+  });
+  return state;
+}
+
+describe('createThawGate', () => {
+  it('lets a send go in the check phase while an event is handled, and right after `next` went out', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    const beforeAnyNext = tracked(gate.pass());
+    gate.waiting();
+    loop.advance(QUIET_AFTER_MS - 1);
+    const justAfterNext = tracked(gate.pass());
+    await settle();
+    expect([beforeAnyNext.passed, justAfterNext.passed]).toEqual([false, false]);
+    loop.runImmediates();
+    await settle();
+    expect([beforeAnyNext.passed, justAfterNext.passed]).toEqual([true, true]);
+
+    loop.advance(1_000); // a long wait, then an event: while it is handled (before `next`), no hold
+    gate.arrived();
+    const duringEvent = tracked(gate.pass());
+    loop.runImmediates();
+    await settle();
+    expect(duringEvent.passed).toBe(true);
+    expect(loop.pendingTimers()).toEqual([]);
+  });
+
+  it('holds a send due at a thaw until the INVOKE was handled and `next` is out again', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    gate.waiting();
+    loop.advance(1_000); // frozen; a tap answer read at the thaw wants the next batch sent
+    const send = tracked(gate.pass());
+    loop.runImmediates();
+    await settle();
+    expect(send.passed).toBe(false);
+    expect(loop.pendingTimers()).toEqual([HOLD_MS]);
+
+    loop.advance(1); // the INVOKE is read and handled, `next` goes out
+    gate.arrived();
+    gate.waiting();
+    await settle();
+    expect(send.passed).toBe(false); // not before the `next` request is written
+    loop.runImmediates();
+    await settle();
+    expect(send.passed).toBe(true);
+    expect(loop.pendingTimers()).toEqual([]);
+  });
+
+  it('lets a held send go after HOLD_MS when no event comes (a long handler, nothing frozen)', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    gate.waiting();
+    loop.advance(QUIET_AFTER_MS);
+    const first = tracked(gate.pass());
+    const second = tracked(gate.pass());
+    expect(loop.pendingTimers()).toEqual([HOLD_MS]); // one timer for every held send
+    loop.advance(HOLD_MS - 1);
+    loop.fireDue();
+    await settle();
+    expect(first.passed).toBe(false);
+    loop.advance(1);
+    loop.fireDue();
+    await settle();
+    expect([first.passed, second.passed]).toEqual([true, true]);
+  });
+
+  it('holds once more when its own timer fires late (frozen while holding): the INVOKE is right behind', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    gate.waiting();
+    loop.advance(QUIET_AFTER_MS);
+    const send = tracked(gate.pass());
+    loop.advance(HOLD_MS + FROZEN_LATENESS_MS); // frozen before the hold ended; thawed now
+    loop.fireDue();
+    await settle();
+    expect(send.passed).toBe(false);
+    expect(loop.pendingTimers()).toEqual([HOLD_MS]);
+    loop.advance(HOLD_MS);
+    loop.fireDue();
+    await settle();
+    expect(send.passed).toBe(true);
+  });
+});
