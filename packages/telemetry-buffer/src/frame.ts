@@ -10,18 +10,35 @@ export const FRAME_OVERHEAD = 10;
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
-/** Encodes lines into one buffer of frames. */
-export function encodeFrames(lines: readonly string[]): Buffer {
-  const bodies = lines.map((line) => Buffer.from(line, 'utf8'));
+const HEX = '0123456789abcdef';
+
+/**
+ * Encodes lines into one buffer of frames. Each line is written straight into that buffer (no
+ * buffer per line) and its checksum taken there. `sizes`, when given, are the lines' UTF-8 lengths
+ * plus one (as the buffer counts them) and size the buffer at once; a wrong size costs a second pass,
+ * never a wrong frame.
+ */
+export function encodeFrames(lines: readonly string[], sizes?: readonly number[]): Buffer {
+  const sized = sizes !== undefined && sizes.length === lines.length;
   let total = 0;
-  for (const body of bodies) total += body.length + FRAME_OVERHEAD;
+  if (sized) for (const size of sizes) total += size - 1 + FRAME_OVERHEAD;
+  else for (const line of lines) total += Buffer.byteLength(line, 'utf8') + FRAME_OVERHEAD;
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  for (const body of bodies) {
-    out.write(crc32(body).toString(16).padStart(8, '0'), at, 'latin1');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const start = at + 9;
+    const room = total - start - 1; // the line and its newline must fit
+    const written = room >= 0 ? out.write(line, start, room, 'utf8') : -1;
+    // a size that was wrong (a line cut short or room left over): the exact pass
+    if (sized && written !== (sizes[i] as number) - 1) return encodeFrames(lines);
+    let crc = crc32(out, start, start + written);
+    for (let digit = 7; digit >= 0; digit--) {
+      out[at + digit] = HEX.charCodeAt(crc & 0xf);
+      crc >>>= 4;
+    }
     out[at + 8] = SPACE;
-    body.copy(out, at + 9);
-    at += 9 + body.length;
+    at = start + written;
     out[at] = NEWLINE;
     at += 1;
   }

@@ -245,7 +245,7 @@ export class Spool {
     }
     const { segment, fd } = writer;
     try {
-      writeAll(this.fs, fd, encodeFrames(lines));
+      writeAll(this.fs, fd, encodeFrames(lines, sizes));
     } catch (error) {
       this.logger.error('spool write failed; lines dropped', { path: segment.path, error: String(error) });
       this.drops.add('spool-error', lines.length, payload);
@@ -362,7 +362,7 @@ export class Spool {
     try {
       const fd = this.fs.openSync(temp, 'w');
       try {
-        writeAll(this.fs, fd, encodeFrames(lines));
+        writeAll(this.fs, fd, encodeFrames(lines, sizes));
       } finally {
         this.fs.closeSync(fd);
       }
