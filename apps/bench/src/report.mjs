@@ -38,7 +38,10 @@ export function throughputFigures(t) {
     noopCpuPer1000: per1000(t.noop.extensionCpuMs, t.noop.emitted),
     runtimeCpuPer1000: per1000(dt.runtimeCpuMs, dt.emitted),
     noopRuntimeCpuPer1000: per1000(t.noop.runtimeCpuMs, t.noop.emitted),
-    unaccounted: Math.max(0, dt.emitted - delivered - dt.spooledFunctionRecords - dt.lambdaDropped),
+    unaccounted: Math.max(
+      0,
+      dt.emitted - delivered - dt.spooledFunctionRecords - dt.lambdaDropped - (dt.extensionDropped ?? 0),
+    ),
   };
 }
 
@@ -69,6 +72,17 @@ export function coldFigure(samples, key) {
 const range = (/** @type {{ median: number, min: number, max: number }} */ f, unit = ' ms') =>
   `${n(f.median)}${unit} (${n(f.min)}–${n(f.max)})`;
 const mib = (/** @type {number} */ kb) => kb / 1024;
+/**
+ * Records the extension dropped and counted in one throughput run, with their causes.
+ * @param {{ extensionDropped?: number, extensionDroppedByCause?: Record<string, number> }} run
+ */
+const droppedCell = (run) => {
+  const causes = Object.entries(run.extensionDroppedByCause ?? {});
+  const total = run.extensionDropped ?? 0;
+  return causes.length > 0
+    ? `${total} (${causes.map(([cause, count]) => `${cause} ${count}`).join(', ')})`
+    : `${total}`;
+};
 
 /**
  * The markdown report.
@@ -139,14 +153,14 @@ export function renderMarkdown(r) {
     'CPU time (user + system, from `/proc/<pid>/stat` of each process, 10 ms resolution) over the same runs,',
     'and where every emitted record went:',
     '',
-    '| Lines | Extension CPU per 1,000 records | Baseline: no-op extension CPU per 1,000 records | Function runtime CPU per 1,000 records (with data-taps / with no-op) | Extension peak RSS (no-op) | Mean post-runtime ms (no-op) | Emitted | In the tap | Dropped by Lambda (all types) | Spooled at exit | Unaccounted |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| Lines | Extension CPU per 1,000 records | Baseline: no-op extension CPU per 1,000 records | Function runtime CPU per 1,000 records (with data-taps / with no-op) | Extension peak RSS (no-op) | Mean post-runtime ms (no-op) | Emitted | In the tap | Dropped by Lambda (all types) | Dropped by the extension (cause) | Spooled at exit | Unaccounted |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const t of r.throughput) {
     const f = throughputFigures(t);
     const dt = t.dataTaps;
     out.push(
-      `| ${t.size} | **${n(f.cpuPer1000)} ms** | ${n(f.noopCpuPer1000)} ms | ${n(f.runtimeCpuPer1000)} / ${n(f.noopRuntimeCpuPer1000)} ms | ${n(mib(dt.peakRssKb))} MiB (${n(mib(t.noop.peakRssKb))} MiB) | ${n(dt.meanPostRuntimeMs)} (${n(t.noop.meanPostRuntimeMs)}) | ${dt.emitted} | ${dt.delivered.distinct} | ${dt.lambdaDropped} | ${dt.spooledFunctionRecords} | ${f.unaccounted} |`,
+      `| ${t.size} | **${n(f.cpuPer1000)} ms** | ${n(f.noopCpuPer1000)} ms | ${n(f.runtimeCpuPer1000)} / ${n(f.noopRuntimeCpuPer1000)} ms | ${n(mib(dt.peakRssKb))} MiB (${n(mib(t.noop.peakRssKb))} MiB) | ${n(dt.meanPostRuntimeMs)} (${n(t.noop.meanPostRuntimeMs)}) | ${dt.emitted} | ${dt.delivered.distinct} | ${dt.lambdaDropped} | ${droppedCell(dt)} | ${dt.spooledFunctionRecords} | ${f.unaccounted} |`,
     );
   }
   out.push('', stamp, '');

@@ -2,6 +2,8 @@
 // Throughput: back-to-back invocations whose handler writes many log lines of one size, for a
 // fixed time, then SHUTDOWN (the extension drains what it holds). Measures what reached the tap,
 // when the last request arrived, the extension's CPU time (/proc/<pid>/stat) and its peak RSS.
+
+import { extensionDrops } from './accounting.mjs';
 import { createEnvironment } from './environment.mjs';
 import { cpuMs, memoryKb } from './proc.mjs';
 
@@ -23,6 +25,8 @@ import { cpuMs, memoryKb } from './proc.mjs';
  * @property {number} runtimeCpuMs user + system CPU of the function's runtime process over the load
  * @property {number} peakRssKb VmHWM of the extension process (peak resident memory)
  * @property {number} lambdaDropped records the sandbox dropped because the subscriber did not keep up
+ * @property {number} extensionDropped records the extension dropped and counted (its last log line's `dropped`)
+ * @property {Record<string, number>} extensionDroppedByCause the same by cause (causes with none left out)
  * @property {number} spooledFunctionRecords function records left in the spool at exit
  * @property {string} shutdownOutcome how the extension process ended
  * @property {string} [stoppedBy] the invocation that ended the run early and how (such as `Runtime.OutOfMemory`: the sandbox enforces the function's memory)
@@ -104,6 +108,8 @@ export async function runThroughput(options) {
       runtimeCpuMs,
       peakRssKb,
       lambdaDropped: sandbox.report().dropped.records,
+      extensionDropped: extensionDrops(sandbox.emitted(), []).records,
+      extensionDroppedByCause: droppedByCause(sandbox.emitted()),
       spooledFunctionRecords: env.spooled().functionRecords,
       shutdownOutcome: shutdown.extensions.map((e) => `${e.name}: ${e.outcome}`).join(', '),
       ...(stoppedBy ? { stoppedBy } : {}),
@@ -112,4 +118,27 @@ export async function runThroughput(options) {
     await sandbox.kill().catch(() => {});
     env.cleanup();
   }
+}
+
+/**
+ * The extension's drops by cause, from its last "shut down" log line (causes with none left out).
+ * @param {readonly { type: string, record?: unknown }[]} emitted
+ * @returns {Record<string, number>}
+ */
+function droppedByCause(emitted) {
+  for (let i = emitted.length - 1; i >= 0; i -= 1) {
+    const r = /** @type {{ type: string, record?: unknown }} */ (emitted[i]);
+    if (r.type !== 'extension' || typeof r.record !== 'string' || !r.record.includes('"shut down"')) continue;
+    try {
+      const causes = JSON.parse(r.record).droppedByCause ?? {};
+      return Object.fromEntries(
+        Object.entries(causes)
+          .filter(([, n]) => Number(n) > 0)
+          .map(([k, n]) => [k, Number(n)]),
+      );
+    } catch {
+      return {};
+    }
+  }
+  return {};
 }

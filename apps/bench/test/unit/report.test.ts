@@ -235,6 +235,19 @@ describe('throughputFigures', () => {
     });
     expect(f.unaccounted).toBe(850);
     expect(f.deliveredPerS).toBeNaN();
+    // what the extension dropped and counted (a full spool) is accounted for, not lost
+    const counted = throughputFigures({
+      ...t,
+      dataTaps: {
+        ...t.dataTaps,
+        spooledFunctionRecords: 100,
+        lambdaDropped: 50,
+        extensionDropped: 800,
+        extensionDroppedByCause: { 'spool-full': 800 },
+        delivered: { distinct: 9_000, rows: 9_000 },
+      },
+    } as never);
+    expect(counted.unaccounted).toBe(50);
     expect(throughputFigures({ ...t, noop: { ...t.noop, emitted: 0 } }).noopCpuPer1000).toBeNaN();
   });
 
@@ -250,6 +263,18 @@ describe('throughputFigures', () => {
     expect(md).toContain(
       '| small: 100 B x 1000 per invocation | 10 (stopped at invocation 7: failure Runtime.OutOfMemory) |',
     );
+  });
+  it('shows what the extension dropped and counted, with its causes', () => {
+    const r = report();
+    const t = r.throughput[0] as (typeof r.throughput)[number];
+    const dropped = { extensionDropped: 800, extensionDroppedByCause: { 'spool-full': 800 } };
+    const md = renderMarkdown({
+      ...r,
+      throughput: [{ ...t, dataTaps: { ...t.dataTaps, ...dropped } }],
+    } as never);
+    expect(md).toContain('| Dropped by the extension (cause) |');
+    expect(md).toContain('| 800 (spool-full 800) |');
+    expect(renderMarkdown(r as never)).toMatch(/\| 0 \| 0 \| 0 \|\n/); // none dropped, none spooled, none lost
   });
 });
 
