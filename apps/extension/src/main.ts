@@ -6,6 +6,7 @@
 import { describeError } from './describe-error.js';
 import { runExtension } from './extension.js';
 import type { RegistrationOutcome } from './register.js';
+import { installSafetyNet } from './safety-net.js';
 
 /** What the entry hands over. */
 export interface HandOver {
@@ -21,6 +22,8 @@ export interface HandOver {
  * require('./main.cjs').start({ executableName: process.argv[2], registering });
  */
 export function start(handOver: HandOver): void {
+  // An error nothing caught is written once and the lifecycle goes on (see safety-net.ts).
+  installSafetyNet(process, (line) => process.stderr.write(line), [process.env['BD_TAP_CLIENT_TOKEN']]);
   const stop = new AbortController();
   // Lambda never signals an extension (it SIGKILLs at the shutdown deadline); local runs may.
   process.once('SIGTERM', () => stop.abort());
