@@ -157,7 +157,8 @@ export class TelemetryParseError extends TelemetryReceiverError {
 
 /**
  * A listener used in the wrong state (`start()` twice, or after `close()`), or a failure to bind
- * (`cause` is the Node.js error, for example `EADDRINUSE`).
+ * (`cause` is the Node.js error, for example `EADDRNOTAVAIL`, or `EADDRINUSE` with
+ * `portFallback: false`).
  *
  * @example
  * ```ts

@@ -23,6 +23,7 @@ const isHost = (value: string): boolean =>
  * | --- | --- | --- | --- |
  * | `address` | `string` | `'sandbox'` | `'sandbox'` binds `0.0.0.0` and advertises `http://sandbox.localdomain:PORT` (what Lambda requires); any other host name or IP is used both to bind and in the URI |
  * | `port` | `number` | `0` | 0-65535; `0` picks a free port. Not 9001 on Lambda (the Runtime API) |
+ * | `portFallback` | `boolean` | `true` | when `port` is in use (`EADDRINUSE`), bind a free port instead (the URI advertises it) and log one warning; `false`: fail. Other bind errors always fail |
  * | `path` | `string` | `'/'` | the only path accepted (query ignored); appended to the URI unless `/` |
  * | `maxBodyBytes` | `number` | 4 MiB | 1 KiB-256 MiB; a larger body gets `413` and is not buffered. Lambda sends up to `2 * maxBytes` (so 2 MiB) plus per-record metadata |
  * | `invalidUtf8` | `'replace' \| 'reject'` | `'replace'` | a body that is not valid UTF-8: decode with U+FFFD (count it, deliver) or answer `400` |
@@ -42,6 +43,7 @@ export const telemetryListenerOptionsSchema = z.strictObject({
     'sandbox',
   ),
   port: z._default(integerIn(0, 65_535, 'expected an integer port in 0..65535 (0 picks a free port)'), 0),
+  portFallback: z._default(z.boolean({ error: 'expected true or false' }), true),
   path: z._default(
     z.string().check(
       z.regex(/^\/[\x21-\x7e]*$/, 'expected a path starting with "/", visible ASCII, such as "/telemetry"'),

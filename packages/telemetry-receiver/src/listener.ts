@@ -89,7 +89,10 @@ export interface ListenerStats {
  * ```
  */
 export interface TelemetryListener {
-  /** Binds and starts listening; resolves with the advertised URI and the bound port. */
+  /**
+   * Binds and starts listening; resolves with the advertised URI and the bound port (a free one
+   * when `port` is in use and `portFallback` is on).
+   */
   start(): Promise<{ uri: string; port: number }>;
   /** The advertised URI once started, else `undefined`. */
   readonly uri: string | undefined;
@@ -298,18 +301,34 @@ export function createTelemetryListener(
       // the timer fires late right after a thaw and closes the socket Lambda is about to reuse
       // (its batch then fails and is dropped): idle connections stay open until the client closes.
       created.keepAliveTimeout = 0;
-      try {
-        await new Promise<void>((resolve, reject) => {
+      const bind = (port: number) =>
+        new Promise<void>((resolve, reject) => {
           created.once('error', reject);
-          created.listen(config.port, bindHost, () => {
+          created.listen(port, bindHost, () => {
             created.off('error', reject);
             resolve();
           });
         });
+      let tried = config.port;
+      try {
+        try {
+          await bind(tried);
+        } catch (error) {
+          // Another process holds the port (on Lambda: another extension): any port will do, since
+          // the subscription advertises the one bound. Other errors (address, permission) stand.
+          if (!config.portFallback || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+          tried = 0;
+          await bind(tried);
+          const port = (created.address() as AddressInfo).port;
+          logger.warn('telemetry listener port in use: listening on a free port instead', {
+            busyPort: config.port,
+            port,
+          });
+        }
       } catch (error) {
         state = 'closed';
         throw new TelemetryListenerError(
-          `listener cannot bind ${bindHost}:${config.port}: ${(error as Error).message}`,
+          `listener cannot bind ${bindHost}:${tried}: ${(error as Error).message}`,
           { cause: error },
         );
       }

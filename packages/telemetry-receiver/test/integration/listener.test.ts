@@ -99,13 +99,46 @@ describe('createTelemetryListener: binding and addresses', () => {
     await expect(listener.start()).rejects.toThrow(TelemetryListenerError);
   });
 
-  it('reports a port in use as TelemetryListenerError with the cause', async () => {
+  it('falls back to a free port when its port is in use, advertises that one and says so in one warning', async () => {
+    const { port: busy } = await startListener();
+    const logger = spyLogger();
+    const { listener, uri, port, batches } = await startListener({ port: busy }, { logger });
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe(busy);
+    expect(uri).toBe(`http://127.0.0.1:${port}`);
+    expect(listener.uri).toBe(uri);
+    expect(logger.warn).toHaveBeenCalledTimes(1);
+    expect(logger.warn.mock.calls[0]?.[1]).toEqual({ busyPort: busy, port });
+    expect(logger.error).not.toHaveBeenCalled();
+    expect((await send(port, { body: '[]' })).status).toBe(200);
+    expect(batches).toHaveLength(1);
+  });
+
+  it('reports a port in use as TelemetryListenerError with the cause when portFallback is false', async () => {
     const { port } = await startListener();
-    const second = createTelemetryListener({ address: '127.0.0.1', port }, { onBatch: () => {} });
+    const second = createTelemetryListener(
+      { address: '127.0.0.1', port, portFallback: false },
+      { onBatch: () => {} },
+    );
     const error = await second.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TelemetryListenerError);
+    expect((error as Error).message).toContain(`127.0.0.1:${port}`);
     expect((error as Error & { cause: { code: string } }).cause.code).toBe('EADDRINUSE');
     await expect(second.start()).rejects.toThrow('already closed');
+  });
+
+  it('fails on other bind errors without falling back (an address not on this host)', async () => {
+    const logger = spyLogger();
+    // 192.0.2.1 (TEST-NET-1) is never a local address: binding it fails at once, nothing is sent.
+    const listener = createTelemetryListener(
+      { address: '192.0.2.1', port: 4243 },
+      { onBatch: () => {}, logger },
+    );
+    const error = await listener.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TelemetryListenerError);
+    expect((error as Error).message).toContain('192.0.2.1:4243');
+    expect((error as Error & { cause: { code: string } }).cause.code).toBe('EADDRNOTAVAIL');
+    expect(logger.warn).not.toHaveBeenCalled();
   });
 
   it('does not leave a socket open when closed while starting', async () => {
@@ -138,6 +171,7 @@ describe('createTelemetryListener: options', () => {
       'maxBodyBytes = 10: expected an integer byte count in 1024..268435456',
     ],
     ['an unknown invalidUtf8 mode', { invalidUtf8: 'drop' as never }, 'expected "replace" or "reject"'],
+    ['a portFallback that is not a boolean', { portFallback: 'yes' as never }, 'portFallback = "yes"'],
     ['an unknown option', { host: 'x' } as never, 'host'],
   ])('rejects %s', (_label, options, message) => {
     expect(() => createTelemetryListener(options, { onBatch: () => {} })).toThrow(
@@ -166,6 +200,7 @@ describe('createTelemetryListener: options', () => {
       path: '/',
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       invalidUtf8: 'replace',
+      portFallback: true,
     });
     expect(DEFAULT_MAX_BODY_BYTES).toBe(4 * 1024 * 1024);
   });
