@@ -14,6 +14,7 @@ import {
   LineTooLargeError,
   SinkClosedError,
 } from './errors.js';
+import { THAW_GRACE_MS } from './freeze.js';
 import { describeExpiry, formatDuration, tryReadTokenExpiry } from './jwt.js';
 import { type Logger, noopLogger } from './logger.js';
 import { type DataTapSinkOptionsInput, dataTapSinkOptionsSchema, parseOptions } from './options.js';
@@ -129,11 +130,7 @@ const gzipAsync = (body: Buffer, options: { level: number }): Promise<Buffer> =>
 /** A token the tap refused is not sent again for this long, unless the provider gives another one. */
 export const REFUSED_TOKEN_PROBE_MS = 60_000;
 
-/**
- * A request's timeout takes effect this much after its timer fired, so that an answer that arrived
- * while the process was frozen (a Lambda environment between invocations) is read first, ms.
- */
-export const THAW_GRACE_MS = 1;
+export { THAW_GRACE_MS } from './freeze.js';
 
 /** What the refusal log line says to do when the provider does not say (a fixed token). */
 const DEFAULT_REMEDY =
@@ -250,19 +247,34 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     );
   };
 
-  /** Resolves the token, or fails within `ms`; never waits past the deadline. */
-  const getToken = (ms: number): Promise<string | 'timeout'> =>
+  /**
+   * Resolves the token, or fails within `ms`: never waits past the deadline, nor once the caller's
+   * signal aborted (a renewing provider may wait for a fresh token when the one it holds expired).
+   */
+  const getToken = (ms: number, signal: AbortSignal | undefined): Promise<string | 'timeout' | 'aborted'> =>
     new Promise((resolve, reject) => {
-      const handle = startTimer(() => resolve('timeout'), ms);
+      const onAbort = (): void => {
+        stopTimer(handle);
+        resolve('aborted');
+      };
+      const done = (): void => {
+        stopTimer(handle);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const handle = startTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve('timeout');
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
       Promise.resolve()
         .then(() => provider.getToken())
         .then(
           (token) => {
-            stopTimer(handle);
+            done();
             resolve(token);
           },
           (error: unknown) => {
-            stopTimer(handle);
+            done();
             reject(error);
           },
         );
@@ -305,9 +317,9 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         };
       }
 
-      let token: string | 'timeout';
+      let token: string | 'timeout' | 'aborted';
       try {
-        token = await getToken(remaining);
+        token = await getToken(remaining, sendOptions.signal);
       } catch (cause) {
         breaker.release();
         counters.tokenFailures += 1;
@@ -317,9 +329,9 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
         noteError(error);
         return { kind: 'stop', error };
       }
-      if (token === 'timeout') {
+      if (token === 'timeout' || token === 'aborted') {
         breaker.release();
-        return stopForDeadline(false);
+        return stopForDeadline(token === 'aborted');
       }
       redactor.add(token);
       if (refused !== undefined && token === refused.token && now() - refused.at < REFUSED_TOKEN_PROBE_MS) {

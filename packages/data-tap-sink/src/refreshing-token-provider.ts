@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { TokenSourceError } from './errors.js';
+import { FROZEN_LATENESS_MS, THAW_GRACE_MS } from './freeze.js';
 import { describeExpiry, formatDuration, type TokenExpiry, tryReadTokenExpiry } from './jwt.js';
 import { noopLogger } from './logger.js';
 import { parseOptions } from './options.js';
@@ -22,6 +23,7 @@ const ms = (min: number, max: number, def: number) =>
  * | `maxRetryAfterMs` | 10 min | longest wait between failed refreshes |
  * | `refreshWithoutExpiryMs` | 1 h | how often a token without a readable `exp` is read again |
  * | `fetchTimeoutMs` | 10 s | how long one fetch of a token may take |
+ * | `expirySkewMs` | 30 s | this close to `exp` (at most the refresh window), `getToken()` waits for a fresh token |
  * | `remedy` | per source | what the log says to do when no fresh token comes |
  *
  * @example
@@ -36,6 +38,7 @@ export const refreshSettingsShape = {
   maxRetryAfterMs: ms(100, 86_400_000, 600_000),
   refreshWithoutExpiryMs: ms(1_000, 86_400_000, 3_600_000),
   fetchTimeoutMs: ms(100, 120_000, 10_000),
+  expirySkewMs: ms(0, 600_000, 30_000),
   remedy: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
 };
 
@@ -92,7 +95,10 @@ export interface RefreshingTokenProviderDeps extends TokenProviderDeps {
  * ```
  */
 export interface RefreshingTokenProvider extends ObservableTokenProvider {
-  /** The token in use; waits only for the first one (bounded by `fetchTimeoutMs`). */
+  /**
+   * The token in use. Waits (bounded by `fetchTimeoutMs`) for the first one, and for a fresh one
+   * once the one in use is within `expirySkewMs` of its expiry or past it; otherwise answers at once.
+   */
   getToken(): Promise<string>;
   /**
    * Fetches a token now (joins a fetch already running). Resolves `true` when a new token is in
@@ -106,12 +112,19 @@ const DEFAULT_REMEDY =
 
 /**
  * The engine behind the Secrets Manager, SSM and BoilingData providers, usable with any source:
- * `fetchToken` is called for the first token (the only time `getToken()` waits, bounded by
- * `fetchTimeoutMs`), then again in the background, never delaying `getToken()`:
+ * `fetchToken` is called for the first token (`getToken()` waits for it, bounded by
+ * `fetchTimeoutMs`), then again in the background, without delaying `getToken()`:
  *
  * - before `exp`: once `refreshBeforeMs` (at most half the token's lifetime) is left;
  * - after the tap refused the token (`invalidate()`, called by the sink on a 401/403);
  * - every `refreshWithoutExpiryMs` for a token without a readable `exp`.
+ *
+ * A token that nothing asked for during its refresh window (an environment frozen or idle for longer
+ * than the token lives) is not sent as it is: once it is within `expirySkewMs` of `exp` (at most the
+ * refresh window) or past it, `getToken()` waits for the refresh (bounded by `fetchTimeoutMs`; the
+ * sink stops waiting at its caller's deadline or signal). A fetch whose timeout came due while the
+ * process was frozen is not a failure: its answer, if it came meanwhile, is taken, else it is
+ * fetched again at once; so is one that fails right after such a thaw (a connection the freeze broke).
  *
  * A failed refresh keeps the current token in use and says so (one warning per failure, with the
  * current token's expiry and the next try), then waits `retryAfterMs`, doubling up to
@@ -147,7 +160,15 @@ export function createRefreshingTokenProvider(
     return Math.min(config.refreshBeforeMs, Math.max(0, lifetime / 2));
   };
   let current:
-    | { token: string; expiry: TokenExpiry | undefined; refreshAt: number; before: number }
+    | {
+        token: string;
+        expiry: TokenExpiry | undefined;
+        /** When a background refresh starts. */
+        refreshAt: number;
+        /** When `getToken()` waits for a fresh token instead (never, without a readable expiry). */
+        renewBy: number;
+        before: number;
+      }
     | undefined;
   const watch = createTokenWatch(
     {
@@ -172,27 +193,57 @@ export function createRefreshingTokenProvider(
     return wait;
   };
 
-  const fetchWithTimeout = (): Promise<string> =>
+  /**
+   * One fetch of a token, given up after `fetchTimeoutMs`. A timer that fires late measured a freeze,
+   * not the source: the answer is given the loop turn that reads sockets, then the attempt is
+   * replaced by a new one (so is an attempt that fails after such a thaw), with nothing reported.
+   */
+  const fetchWithTimeout = (reason: string): Promise<string> =>
     new Promise<string>((resolve, reject) => {
-      const controller = new AbortController();
-      const timer = startTimer(() => {
-        controller.abort();
-        reject(
-          new TokenSourceError(`${source} gave no token within ${config.fetchTimeoutMs} ms`, { source }),
-        );
-      }, config.fetchTimeoutMs);
-      Promise.resolve()
-        .then(() => config.fetchToken(controller.signal))
-        .then(
-          (token) => {
-            stopTimer(timer);
-            resolve(token);
-          },
-          (error: unknown) => {
-            stopTimer(timer);
-            reject(error);
-          },
-        );
+      const attempt = (): void => {
+        const controller = new AbortController();
+        const armedAt = now();
+        let live = true;
+        let thawed = false;
+        const again = (why: string): void => {
+          live = false;
+          controller.abort();
+          logger.debug(`a Data Tap token fetch from ${source} crossed a freeze: fetching again`, {
+            source,
+            reason,
+            why,
+          });
+          attempt();
+        };
+        let timer = startTimer(() => {
+          if (now() - armedAt - config.fetchTimeoutMs >= FROZEN_LATENESS_MS) {
+            thawed = true;
+            timer = startTimer(() => again('no answer at the thaw'), THAW_GRACE_MS);
+            return;
+          }
+          live = false;
+          controller.abort();
+          reject(
+            new TokenSourceError(`${source} gave no token within ${config.fetchTimeoutMs} ms`, { source }),
+          );
+        }, config.fetchTimeoutMs);
+        Promise.resolve()
+          .then(() => config.fetchToken(controller.signal))
+          .then(
+            (token) => {
+              if (!live) return;
+              stopTimer(timer);
+              resolve(token);
+            },
+            (error: unknown) => {
+              if (!live) return;
+              stopTimer(timer);
+              if (thawed) again('failed at the thaw');
+              else reject(error);
+            },
+          );
+      };
+      attempt();
     });
 
   const fail = (error: Error, reason: string): false => {
@@ -223,7 +274,7 @@ export function createRefreshingTokenProvider(
   async function doRefresh(reason: string): Promise<boolean> {
     let token: string;
     try {
-      const fetched = await fetchWithTimeout();
+      const fetched = await fetchWithTimeout(reason);
       token = typeof fetched === 'string' ? fetched.trim() : '';
       if (!HEADER_VALUE.test(token)) {
         throw new TokenSourceError(
@@ -270,6 +321,10 @@ export function createRefreshingTokenProvider(
       expiry,
       before,
       refreshAt: expiry === undefined ? at + config.refreshWithoutExpiryMs : expiry.expiresAt - before,
+      renewBy:
+        expiry === undefined
+          ? Number.POSITIVE_INFINITY
+          : expiry.expiresAt - Math.min(config.expirySkewMs, before),
     };
     failures = 0;
     nextAttemptAt = 0;
@@ -302,6 +357,11 @@ export function createRefreshingTokenProvider(
             { source },
           );
         }
+      }
+      // Expired, or about to: the tap would refuse it. Wait for a fresh one, unless a refresh that
+      // failed is backing off (that failure was reported; the token in use stays).
+      if (now() >= current.renewBy && (inflight !== undefined || now() >= nextAttemptAt)) {
+        await refresh('at expiry');
       }
       const token = current.token;
       if (token === refusedToken) refreshInBackground('token refused');

@@ -1,8 +1,9 @@
 /**
  * A source of Data Tap tokens, for tokens that expire (the tap's client tokens are JWTs living at
- * most 24 h). `getToken()` is called before every request, so it should cache (and answer at once:
- * a refresh belongs in the background); `invalidate()` is called when the tap refuses the token
- * (401/403), so the provider fetches a fresh one. `source` and `remedy` only feed the sink's log
+ * most 24 h). `getToken()` is called before every request, so it should cache (and answer at once
+ * while its token is good: a refresh belongs in the background; waiting is for a token that has
+ * expired, and the sink stops waiting at its caller's deadline or signal); `invalidate()` is called
+ * when the tap refuses the token (401/403), so the provider fetches a fresh one. `source` and `remedy` only feed the sink's log
  * line when the token is refused: where the token comes from, and what the user should do.
  *
  * @example

@@ -1,15 +1,19 @@
 import nock from 'nock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createRefreshingTokenProvider,
   createStaticTokenProvider,
   DataTapAuthError,
+  DeadlineExceededError,
   REFUSED_TOKEN_PROBE_MS,
   STATIC_TOKEN_REMEDY,
   type TokenProvider,
 } from '../../src/index.js';
+import { manualTimers } from './fake-timers.js';
 import { makeSink } from './harness.js';
 import { jwtFor } from './jwt-helpers.js';
 import { ACCEPTED, tapReplies } from './tap-nock.js';
+import { tokenKit } from './token-test-kit.js';
 
 beforeAll(() => {
   nock.disableNetConnect();
@@ -176,5 +180,50 @@ describe('createDataTapSink: token failures', () => {
     const result = await sink.send({ lines: LINES }, { deadline: deadline() });
     expect(result).toMatchObject({ delivered: 0, unsent: LINES, requests: 0 });
     expect(result.error).toBeInstanceOf(DataTapAuthError);
+  });
+
+  it('sends a renewed token, not the expired one, after an idle gap longer than its lifetime', async () => {
+    const old = jwtFor(CLOCK, 10 * 60_000, 'old');
+    const fresh = jwtFor(CLOCK + 20 * 60_000, 10 * 60_000, 'fresh');
+    const answers = [old, fresh];
+    const clock = { now: CLOCK };
+    const provider = createRefreshingTokenProvider(
+      { source: 'vault', fetchToken: async () => answers.shift() as string },
+      { now: () => clock.now },
+    );
+    const { sink, state, deadline } = makeSink({ token: provider });
+    const seen = tapReplies([ACCEPTED, ACCEPTED]);
+    expect(await sink.send({ lines: LINES }, { deadline: deadline() })).toMatchObject({ delivered: 2 });
+
+    state.clock += 20 * 60_000; // frozen, or idle, for twice the token's lifetime
+    clock.now = state.clock;
+    const result = await sink.send({ lines: LINES }, { deadline: deadline() });
+
+    expect(result).toEqual({ delivered: 2, unsent: [], requests: 1, retries: 0 });
+    expect(seen.map((request) => request.headers['x-bd-authorization'])).toEqual([old, fresh]);
+    expect(state.logs.filter((entry) => entry.level === 'error' || entry.level === 'warn')).toEqual([]);
+    expect(sink.stats().tokenFailures).toBe(0);
+  });
+
+  it('stops waiting for a token when the caller aborts', async () => {
+    const timers = manualTimers();
+    let asked = 0;
+    const provider: TokenProvider = {
+      getToken: () => {
+        asked += 1;
+        return new Promise<string>(() => {});
+      },
+    };
+    const { sink, deadline } = makeSink({ token: provider }, timers);
+    const controller = new AbortController();
+    const sending = sink.send({ lines: LINES }, { deadline: deadline(), signal: controller.signal });
+    await tokenKit().until(() => asked > 0);
+    controller.abort();
+    const result = await sending;
+
+    expect(result).toMatchObject({ delivered: 0, unsent: LINES, requests: 0 });
+    expect(result.error).toBeInstanceOf(DeadlineExceededError);
+    expect(result.error).toMatchObject({ aborted: true });
+    expect(timers.armed.filter((timer) => !timer.cleared)).toEqual([]);
   });
 });

@@ -11,9 +11,13 @@ export function manualTimers() {
     clearTimeout: (handle: unknown) => {
       (handle as { cleared: boolean }).cleared = true;
     },
-    /** Waits (on the event loop, not on a clock) until a live timer of `ms` exists, then fires it. */
-    async fire(ms: number): Promise<void> {
-      for (let turn = 0; turn < 1000; turn++) {
+    /**
+     * Waits until a live timer of `ms` is armed (polling the event loop, for at most `withinMs` of
+     * real time), then fires it.
+     */
+    async fire(ms: number, withinMs = 10_000): Promise<void> {
+      const giveUpAt = performance.now() + withinMs;
+      for (;;) {
         await new Promise((resolve) => setImmediate(resolve));
         const timer = armed.find((candidate) => candidate.ms === ms && !candidate.cleared);
         if (timer) {
@@ -21,8 +25,8 @@ export function manualTimers() {
           timer.callback();
           return;
         }
+        if (performance.now() > giveUpAt) throw new Error(`no timer of ${ms} ms was armed`);
       }
-      throw new Error(`no timer of ${ms} ms was armed`);
     },
   };
 }
