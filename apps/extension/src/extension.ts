@@ -173,7 +173,13 @@ async function runShipping(
   // Set when no pipeline can be built: records are then acknowledged and let go.
   let discarding = false;
   const listener = createTelemetryListener(
-    { address: config.receiverAddress, port: config.receiverPort },
+    {
+      address: config.receiverAddress,
+      port: config.receiverPort,
+      // The listener is closed after the SHUTDOWN drain, inside the margin kept before the deadline:
+      // a connection still open past half of it is destroyed, so the extension exits before SIGKILL.
+      closeTimeoutMs: Math.floor(config.shutdownMarginMs / 2),
+    },
     {
       onBatch: (records) => {
         if (pipeline) pipeline.receive(records);

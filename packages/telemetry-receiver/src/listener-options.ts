@@ -26,6 +26,7 @@ const isHost = (value: string): boolean =>
  * | `portFallback` | `boolean` | `true` | when `port` is in use (`EADDRINUSE`), bind a free port instead (the URI advertises it) and log one warning; `false`: fail. Other bind errors always fail |
  * | `path` | `string` | `'/'` | the only path accepted (query ignored); appended to the URI unless `/` |
  * | `maxBodyBytes` | `number` | 4 MiB | 1 KiB-256 MiB; a larger body gets `413` and is not buffered. Lambda sends up to `2 * maxBytes` (so 2 MiB) plus per-record metadata |
+ * | `closeTimeoutMs` | `number` | `1000` | 0-60000; how long `close()` waits for the connections still open (answers with `Connection: close` from the call on) before destroying them |
  * | `invalidUtf8` | `'replace' \| 'reject'` | `'replace'` | a body that is not valid UTF-8: decode with U+FFFD (count it, deliver) or answer `400` |
  * | `_internal` | `{ sandboxBindHost?: string }` | — | test seam: the host bound for `'sandbox'` instead of `0.0.0.0` |
  *
@@ -55,6 +56,7 @@ export const telemetryListenerOptionsSchema = z.strictObject({
     integerIn(1024, 256 * 1024 * 1024, 'expected an integer byte count in 1024..268435456'),
     DEFAULT_MAX_BODY_BYTES,
   ),
+  closeTimeoutMs: z._default(integerIn(0, 60_000, 'expected an integer in 0..60000 (milliseconds)'), 1_000),
   invalidUtf8: z._default(
     z.enum(['replace', 'reject'], { error: 'expected "replace" or "reject"' }),
     'replace',

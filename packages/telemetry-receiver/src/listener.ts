@@ -98,7 +98,11 @@ export interface TelemetryListener {
   readonly uri: string | undefined;
   /** A snapshot of the counters. */
   stats(): ListenerStats;
-  /** Stops accepting connections, waits for the batches in flight to be answered, then resolves. */
+  /**
+   * Stops accepting connections and closes the idle ones; the batches in flight are answered with
+   * `Connection: close`, so keep-alive clients let go. Resolves once every connection is closed, or
+   * `closeTimeoutMs` after the call, when the connections still open are destroyed.
+   */
   close(): Promise<void>;
 }
 
@@ -157,7 +161,8 @@ export function createTelemetryListener(
     res.writeHead(statusCode, {
       'content-length': Buffer.byteLength(text),
       ...(text === '' ? {} : { 'content-type': 'application/json' }),
-      ...(close ? { connection: 'close' } : {}),
+      // Once closing, no connection is kept alive: server.close() waits for every one of them.
+      ...(close || state === 'closed' ? { connection: 'close' } : {}),
     });
     res.end(text);
   };
@@ -364,7 +369,13 @@ export function createTelemetryListener(
         return closing;
       }
       closing = new Promise<void>((resolve) => {
-        current.close(() => resolve());
+        // A client that neither finishes its request nor lets go of the connection (one stalled
+        // mid-body) would hold close() open for ever: past the bound, its connection is destroyed.
+        const timer = setTimeout(() => current.closeAllConnections(), config.closeTimeoutMs);
+        current.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
         current.closeIdleConnections();
       });
       return closing;

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -172,6 +173,11 @@ describe('createTelemetryListener: options', () => {
     ],
     ['an unknown invalidUtf8 mode', { invalidUtf8: 'drop' as never }, 'expected "replace" or "reject"'],
     ['a portFallback that is not a boolean', { portFallback: 'yes' as never }, 'portFallback = "yes"'],
+    [
+      'a negative closeTimeoutMs',
+      { closeTimeoutMs: -1 },
+      'closeTimeoutMs = -1: expected an integer in 0..60000',
+    ],
     ['an unknown option', { host: 'x' } as never, 'host'],
   ])('rejects %s', (_label, options, message) => {
     expect(() => createTelemetryListener(options, { onBatch: () => {} })).toThrow(
@@ -201,6 +207,7 @@ describe('createTelemetryListener: options', () => {
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       invalidUtf8: 'replace',
       portFallback: true,
+      closeTimeoutMs: 1000,
     });
     expect(DEFAULT_MAX_BODY_BYTES).toBe(4 * 1024 * 1024);
   });
@@ -445,6 +452,66 @@ describe('createTelemetryListener: close', () => {
     expect((await answer).status).toBe(200);
     await closing;
     await expect(send(port, { body: '[]' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('answers a batch in flight at close() with Connection: close, so a keep-alive client does not hold close() open', async () => {
+    const gate = deferred();
+    const called = deferred();
+    let hold = false;
+    const { port, listener } = await startListener(
+      {},
+      {
+        onBatch: async () => {
+          if (!hold) return;
+          called.resolve();
+          await gate.promise;
+        },
+      },
+    );
+    // Lambda keeps its connection to the listener open between batches.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const warm = await send(port, { body: '[]', agent });
+      expect(warm.headers['connection']).toBe('keep-alive');
+      hold = true;
+      const answer = send(port, { body: makeBatch(2), agent });
+      await called.promise;
+      const closing = listener.close();
+      gate.resolve();
+      const answered = await answer;
+      expect(answered.status).toBe(200);
+      expect(answered.headers['connection']).toBe('close');
+      await closing;
+      await expect(send(port, { body: '[]' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('destroys the connections still open closeTimeoutMs after close(), and resolves', async () => {
+    const onBatch = vi.fn();
+    const { port, listener } = await startListener({ closeTimeoutMs: 50 }, { onBatch });
+    // A client that sent the headers and part of the body, then nothing.
+    const socket = connect(port, '127.0.0.1');
+    const gone = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n[{"time":');
+    await vi.waitFor(() => expect(listener.stats().inFlight).toBe(1), { timeout: 10_000 });
+    try {
+      await listener.close();
+      await gone;
+      // The request's own 'close' comes after the server's: polled, not assumed.
+      await vi.waitFor(
+        () => expect(listener.stats()).toMatchObject({ inFlight: 0, rejected: { aborted: 1 } }),
+        {
+          timeout: 10_000,
+        },
+      );
+      expect(onBatch).not.toHaveBeenCalled();
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('snapshots stats (later changes do not leak into an earlier snapshot)', async () => {
