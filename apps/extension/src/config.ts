@@ -2,6 +2,7 @@
  * The extension's whole configuration: environment variables, validated with zod in one place.
  * Only this file (and the entry) reads the environment; everything else receives a `Config`.
  */
+import { MAX_BODY_BYTES, MAX_GZIP_BODY_BYTES } from '@data-taps/data-tap-sink';
 import * as z from 'zod/mini';
 import { once } from './once.js';
 import { loadTokenConfig, type TokenConfig } from './token-config.js';
@@ -212,7 +213,7 @@ export const VARIABLES = {
   DATA_TAPS_IDLE_THRESHOLD_MS: intVar(0, 900_000, 10_000),
   DATA_TAPS_REQUEST_TIMEOUT_MS: intVar(100, 60_000, 5_000),
   // Unset: sized to the function's memory (see memoryDefaults).
-  DATA_TAPS_MAX_REQUEST_BYTES: intVar(65_536, 5_000_000),
+  DATA_TAPS_MAX_REQUEST_BYTES: intVar(65_536, MAX_BODY_BYTES),
   DATA_TAPS_GZIP: boolVar(false),
   // Unset: sized to the function's memory (see memoryDefaults).
   DATA_TAPS_MEMORY_MAX_BYTES: intVar(MIB, 1024 * MIB),
@@ -231,6 +232,31 @@ type ValueOf<K extends VariableName> = (typeof VARIABLES)[K] extends Variable<in
 type Values = { [K in Exclude<VariableName, Optional>]: ValueOf<K> } & {
   [K in Optional]: ValueOf<K> | undefined;
 };
+
+/**
+ * The rules between variables that the pipeline's parts enforce when they are built (the sink's and
+ * the buffer's option parsers), checked here first so that a configuration loadConfig accepts always
+ * builds a pipeline, and one it refuses names its variables. A rule is checked when its variables
+ * are valid (an invalid one has its own line); one line per broken rule, naming both variables,
+ * their values and the limit.
+ *
+ * The other rules of those parsers hold for every valid value: the buffer's `maxBytes` is the
+ * smaller of the request size and the memory bound (its `capacity.maxBytes`), its `maxItems` and
+ * `capacity.maxRecords` are constants, its spool is given whenever it overflows to the spool, and the
+ * sink's backoff keeps its defaults. The default request size (memoryDefaults: at most 4 MiB) is under
+ * the gzip limit.
+ */
+function crossVariableErrors(v: Values, env: Readonly<Record<string, string | undefined>>): string[] {
+  const errors: string[] = [];
+  const requestBytes = v.DATA_TAPS_MAX_REQUEST_BYTES;
+  if (v.DATA_TAPS_GZIP && requestBytes !== undefined && requestBytes > MAX_GZIP_BODY_BYTES) {
+    errors.push(
+      `DATA_TAPS_MAX_REQUEST_BYTES=${show(env['DATA_TAPS_MAX_REQUEST_BYTES'] ?? '')} is invalid with DATA_TAPS_GZIP=${show(env['DATA_TAPS_GZIP'] ?? '')}: ` +
+        `it must be at most ${MAX_GZIP_BODY_BYTES} when bodies are gzipped (the Function URL base64-encodes a binary body, and takes at most 6 MB); lower it, or set DATA_TAPS_GZIP=false`,
+    );
+  }
+  return errors;
+}
 
 /** The outcome of {@link loadConfig}. */
 export type LoadedConfig =
@@ -270,6 +296,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): L
     }
   }
   const v = values as Values;
+  errors.push(...crossVariableErrors(v, env));
   // The token variables (BD_TAP_CLIENT_TOKEN, BD_TAP_TOKEN_SOURCE, ...): see token-config.ts.
   const tokens = loadTokenConfig(env);
   if (!tokens.ok) errors.unshift(...tokens.errors);

@@ -43,6 +43,8 @@ export {
   type DataTapSinkOptionsInput,
   DEFAULT_MAX_BODY_BYTES,
   dataTapSinkOptionsSchema,
+  MAX_BODY_BYTES,
+  MAX_GZIP_BODY_BYTES,
 } from './options.js';
 export {
   createRefreshingTokenProvider,

@@ -12,6 +12,28 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** 4 MiB: under the ~4.4 MB a gzip body may have and the ~5 MB of a text body behind a Function URL. */
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The largest `maxBodyBytes`: a text body is escaped again in the event a Function URL builds, which
+ * may hold 6 MB in all.
+ *
+ * @example
+ * ```ts
+ * const maxBodyBytes = Math.min(wanted, MAX_BODY_BYTES);
+ * ```
+ */
+export const MAX_BODY_BYTES = 5_000_000;
+
+/**
+ * The largest `maxBodyBytes` with `gzip`: a binary body is base64-encoded (+33%) in the event a
+ * Function URL builds, which may hold 6 MB in all.
+ *
+ * @example
+ * ```ts
+ * const maxBodyBytes = Math.min(wanted, gzip ? MAX_GZIP_BODY_BYTES : MAX_BODY_BYTES);
+ * ```
+ */
+export const MAX_GZIP_BODY_BYTES = 4_400_000;
+
 const backoffSchema = z.strictObject({
   initialMs: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(60_000)), 100),
   maxMs: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(300_000)), 5_000),
@@ -67,7 +89,7 @@ export const dataTapSinkOptionsSchema = z
       z.custom<TokenProvider>(isTokenProvider, 'expected a string or an object with getToken()'),
     ]),
     maxBodyBytes: z._default(
-      z.number().check(z.int(), z.minimum(1024), z.maximum(5_000_000)),
+      z.number().check(z.int(), z.minimum(1024), z.maximum(MAX_BODY_BYTES)),
       DEFAULT_MAX_BODY_BYTES,
     ),
     gzip: z._default(z.boolean(), false),
@@ -85,11 +107,11 @@ export const dataTapSinkOptionsSchema = z
   })
   .check(
     z.superRefine((options, context) => {
-      if (options.gzip && options.maxBodyBytes > 4_400_000) {
+      if (options.gzip && options.maxBodyBytes > MAX_GZIP_BODY_BYTES) {
         context.addIssue({
           code: 'custom',
           path: ['maxBodyBytes'],
-          message: 'expected at most 4400000 with gzip (a base64-encoded body must stay under 6 MB)',
+          message: `expected at most ${MAX_GZIP_BODY_BYTES} with gzip (a base64-encoded body must stay under 6 MB)`,
         });
       }
       if (options.backoff.maxMs < options.backoff.initialMs) {

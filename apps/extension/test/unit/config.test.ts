@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, memoryDefaults, VARIABLES } from '../../src/config.js';
+import { type Config, loadConfig, memoryDefaults, VARIABLES } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
+import { createPipeline } from '../../src/pipeline.js';
 import { TOKEN_VARIABLES } from '../../src/token-config.js';
 
 const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE3MDAwMDAwMDB9.c2VjcmV0LXNpZ25hdHVyZQ';
@@ -268,5 +270,74 @@ describe('loadConfig', () => {
         expect(readme, path).toContain(`| ${name} |`);
       }
     }
+  });
+
+  it('refuses DATA_TAPS_MAX_REQUEST_BYTES above 4400000 with DATA_TAPS_GZIP=true, naming both and the limit', () => {
+    const loaded = errorsOf({
+      ...base,
+      DATA_TAPS_GZIP: 'yes',
+      DATA_TAPS_MAX_REQUEST_BYTES: '4400001',
+      DATA_TAPS_STRICT: 'true',
+    });
+    expect(loaded.errors).toEqual([
+      'DATA_TAPS_MAX_REQUEST_BYTES="4400001" is invalid with DATA_TAPS_GZIP="yes": it must be at most 4400000 when bodies are gzipped (the Function URL base64-encodes a binary body, and takes at most 6 MB); lower it, or set DATA_TAPS_GZIP=false',
+    ]);
+    // The lifecycle goes on, so that DATA_TAPS_STRICT reports it as an Init error.
+    expect(loaded.lifecycle).toMatchObject({ strict: true });
+    expect(
+      expectOk({ ...base, DATA_TAPS_GZIP: 'true', DATA_TAPS_MAX_REQUEST_BYTES: '4400000' }),
+    ).toMatchObject({ gzip: true, maxRequestBytes: 4_400_000 });
+    expect(expectOk({ ...base, DATA_TAPS_MAX_REQUEST_BYTES: '5000000' }).maxRequestBytes).toBe(5_000_000);
+    // Said beside another variable's error, not only once that one is fixed.
+    expect(
+      errorsOf({ ...base, DATA_TAPS_GZIP: 'true', DATA_TAPS_MAX_REQUEST_BYTES: '5000000', MAX_ITEMS: '5' })
+        .errors,
+    ).toEqual([
+      'MAX_ITEMS="5" is invalid: it must be an integer from 1000 to 10000',
+      expect.stringMatching(/^DATA_TAPS_MAX_REQUEST_BYTES="5000000" is invalid with DATA_TAPS_GZIP="true"/),
+    ]);
+  });
+
+  it('builds the pipeline for every boundary combination it accepts: the sink and the buffer take the derived options', async () => {
+    const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+    const context = {
+      logger: quiet,
+      now: Date.now,
+      listenerStats: () => ({}) as never,
+      receivesPlatform: true,
+    };
+    const dimensions: Record<string, (string | undefined)[]> = {
+      DATA_TAPS_GZIP: ['false', 'true'],
+      DATA_TAPS_MAX_REQUEST_BYTES: [undefined, '65536', '4400000', '4400001', '5000000'],
+      DATA_TAPS_MEMORY_MAX_BYTES: [undefined, '1048576', '1073741824'],
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: [undefined, '128', '10240'],
+      MAX_BYTES: ['262144', '1048576'],
+      TIMEOUT_MS: ['25', '30000'],
+      DATA_TAPS_SPOOL_MAX_BYTES: ['0', '1', '10737418240'],
+      DATA_TAPS_REQUEST_TIMEOUT_MS: ['100', '60000'],
+    };
+    let envs: Record<string, string | undefined>[] = [{ ...base }];
+    for (const [name, values] of Object.entries(dimensions)) {
+      envs = envs.flatMap((env) => values.map((value) => ({ ...env, [name]: value })));
+    }
+    const accepted: Config[] = [];
+    const refused: string[] = [];
+    for (const env of envs) {
+      const loaded = loadConfig(env);
+      if (loaded.ok) accepted.push(loaded.config);
+      else refused.push(...loaded.errors);
+    }
+    expect(accepted.length + refused.length).toBe(envs.length);
+    for (const config of accepted) {
+      // createDataTapSink and createTelemetryBuffer parse their options and throw on any they refuse.
+      await expect(
+        createPipeline(config, context),
+        JSON.stringify({ ...config, tokens: undefined }),
+      ).resolves.toBeDefined();
+    }
+    // The only combination refused is the one the sink refuses: gzip with a body above 4400000.
+    expect(new Set(refused.map((line) => line.replace(/^(\S+?)="[^"]*"/, '$1')))).toEqual(
+      new Set([expect.stringMatching(/^DATA_TAPS_MAX_REQUEST_BYTES is invalid with DATA_TAPS_GZIP=/)]),
+    );
   });
 });
