@@ -278,6 +278,10 @@ async function runShipping(
   await ready.open();
   logger.info('shipping to the Data Tap (token hidden)', { tap: new URL(config.tapUrl).host });
 
+  // The listener takes batches while the pipeline waits for the last records and drains (they are
+  // shipped, spooled or counted with the rest), and is closed as soon as the pipeline closed its
+  // buffer: from close() on it hands nothing more over, a batch still on its way is refused (503)
+  // rather than acknowledged and lost in a closed buffer.
   const stop = async (deadlineMs: number, reason?: string) => {
     await ready.finish(deadlineMs, reason);
     await listener.close();
@@ -301,7 +305,7 @@ async function runShipping(
     }
     if (event.eventType === 'SHUTDOWN') {
       await ready.shutdown(event);
-      await listener.close();
+      await listener.close(); // as in stop(): right after the buffer closed
       return 0;
     }
     await ready.invoke(event);

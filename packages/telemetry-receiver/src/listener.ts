@@ -74,6 +74,8 @@ export interface ListenerStats {
     wrongRoute: number;
     /** The client went away before the end of the body (nothing answered). */
     aborted: number;
+    /** `503`: the body ended after `close()` was called (not handed to `onBatch`). */
+    closing: number;
   };
   /** Batches being read or waiting for `onBatch` right now. */
   inFlight: number;
@@ -99,8 +101,10 @@ export interface TelemetryListener {
   /** A snapshot of the counters. */
   stats(): ListenerStats;
   /**
-   * Stops accepting connections and closes the idle ones; the batches in flight are answered with
-   * `Connection: close`, so keep-alive clients let go. Resolves once every connection is closed, or
+   * Stops accepting connections and closes the idle ones. From the call on `onBatch` is not called
+   * again: a batch whose body ends later is answered `503`; the batches already handed to `onBatch`
+   * are answered when it settles. Every answer carries `Connection: close`, so keep-alive clients
+   * let go. Resolves once every connection is closed, or
    * `closeTimeoutMs` after the call, when the connections still open are destroyed.
    */
   close(): Promise<void>;
@@ -147,7 +151,7 @@ export function createTelemetryListener(
     bytes: 0,
     invalidRecords: 0,
     invalidUtf8: 0,
-    rejected: { tooLarge: 0, malformed: 0, consumerFailed: 0, wrongRoute: 0, aborted: 0 },
+    rejected: { tooLarge: 0, malformed: 0, consumerFailed: 0, wrongRoute: 0, aborted: 0, closing: 0 },
     inFlight: 0,
   };
   let server: Server | undefined;
@@ -282,6 +286,15 @@ export function createTelemetryListener(
     });
     req.on('end', () => {
       if (done) return;
+      if (state === 'closed') {
+        // The consumer may be gone already (a buffer closed before its listener): a batch it has
+        // not taken is refused, never acknowledged and then lost.
+        finish();
+        stats.rejected.closing += 1;
+        logger.warn('telemetry batch refused: the listener is closing', { bytes: size });
+        reply(res, 503, { errorType: 'ListenerClosed', errorMessage: 'the listener is closing' });
+        return;
+      }
       deliver(res, Buffer.concat(chunks, size)).catch(internalFailure(res)).finally(finish);
     });
     req.on('error', () => {});

@@ -488,6 +488,38 @@ describe('createTelemetryListener: close', () => {
     }
   });
 
+  it('answers 503 with Connection: close to a batch whose body ends after close(), without handing it to onBatch', async () => {
+    const logger = spyLogger();
+    const onBatch = vi.fn();
+    const { port, listener } = await startListener({}, { onBatch, logger });
+    const body = '[{"time":"2024-01-01T00:00:00.000Z","type":"function","record":"late"}]';
+    const socket = connect(port, '127.0.0.1');
+    const reply = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (data) => {
+        text += data.toString();
+      });
+      socket.on('close', () => resolve(text));
+    });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Lambda's batch is on its way when the consumer is done with: its end comes after close().
+    socket.write(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await vi.waitFor(() => expect(listener.stats().inFlight).toBe(1), { timeout: 10_000 });
+    const closing = listener.close();
+    socket.write(body.slice(10));
+    const text = await reply;
+    await closing;
+    expect(text).toMatch(/^HTTP\/1\.1 503 /);
+    expect(text.toLowerCase()).toContain('connection: close');
+    expect(text).toContain('"errorType":"ListenerClosed"');
+    expect(onBatch).not.toHaveBeenCalled();
+    expect(listener.stats()).toMatchObject({ batches: 0, inFlight: 0, rejected: { closing: 1 } });
+    expect(logger.warn).toHaveBeenCalledWith(
+      'telemetry batch refused: the listener is closing',
+      expect.objectContaining({ bytes: body.length }),
+    );
+  });
+
   it('destroys the connections still open closeTimeoutMs after close(), and resolves', async () => {
     const onBatch = vi.fn();
     const { port, listener } = await startListener({ closeTimeoutMs: 50 }, { onBatch });
