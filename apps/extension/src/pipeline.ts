@@ -24,6 +24,11 @@ import { createTokenProvider } from './token-provider.js';
  * cut short so that this much is left before the deadline.
  */
 export const SHUTDOWN_DRAIN_RESERVE_MS = 300;
+/**
+ * Time kept, at a `spindown` SHUTDOWN, after the drain (at most a quarter of what is left), for one
+ * small request: the count of what the drain could not send, lost with the environment.
+ */
+export const LAST_WORD_RESERVE_MS = 200;
 /** Time kept before an invocation's deadline by the end-of-invoke wait and flush, so a slow tap never times it out. */
 export const INVOKE_DEADLINE_MARGIN_MS = 500;
 /** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
@@ -52,7 +57,10 @@ export interface Pipeline {
   open(): Promise<void>;
   /** An INVOKE: plans the flush; resolves when the extension may call `next` again. */
   invoke(event: InvokeEvent): Promise<void>;
-  /** A SHUTDOWN: waits for the last records, drains before the deadline, spools the rest, closes. */
+  /**
+   * A SHUTDOWN: waits for the last records, drains before the deadline, spools the rest (at a
+   * `spindown`, counts it as dropped: the environment's /tmp ends with it), closes.
+   */
   shutdown(event: ShutdownEvent): Promise<void>;
   /** A stop without SHUTDOWN (a local signal, a failed Extensions API): drains until `deadlineMs`, closes. */
   finish(deadlineMs: number, reason?: string): Promise<void>;
@@ -256,6 +264,13 @@ export async function createPipeline(config: Config, context: PipelineContext): 
 
   const finish = async (deadlineMs: number, reason?: string) => {
     sink = tapSink.withoutBreaker();
+    // The spool serves resets of the same environment: a `timeout` or `failure` SHUTDOWN (the Init
+    // runs again on the same /tmp), or a stop without SHUTDOWN (reason unknown: kept). After a
+    // `spindown` the environment and its /tmp are gone for good: what the drain cannot send then is
+    // lost, so it is counted as dropped (`environment-ended`), never called spooled, and the drain
+    // stops a little early so that a record with that count can still go out.
+    const ends = reason === 'spindown';
+    const leftover = ends ? 'drop' : 'spool';
     // Lambda may still hold records of invocations whose report never came: say so, with the ids.
     // So may the Init's (its platform.initReport not in yet: invocations that follow the Init at
     // once, with nothing holding `next`, can all be over before Lambda sends the Init's batch); the
@@ -278,22 +293,29 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       );
     }
     emitOwnRecords(true);
+    const drainUntil = ends
+      ? deadlineMs - Math.min(LAST_WORD_RESERVE_MS, Math.max(0, (deadlineMs - now()) / 4))
+      : deadlineMs;
+    sendDeadline = () => drainUntil;
+    let drained = await buffer.drain({ deadlineMs: drainUntil, leftover });
+    let delivered = drained.delivered;
     sendDeadline = () => deadlineMs;
-    let drained = await buffer.drain({ deadlineMs });
-    // What the drain itself had to drop (spool full or failing) gets a record too, sent or spooled
-    // if there is still room; the totals are in the last log line in any case.
-    // So do the token's events of the drain's own requests (an expired or refused token is often
-    // first seen there, when nothing was sent during the invocations).
+    // What the drain itself had to drop (spool full or failing, or left at a spindown) gets a record
+    // too, sent (or spooled) if there is still time and room; the totals are in the last log line in
+    // any case. So do the token's events of the drain's own requests (an expired or refused token is
+    // often first seen there, when nothing was sent during the invocations).
     const late = buffer.takeDropReport();
     if (late || tokenEvents.length > 0) {
       emitTokenEvents();
       if (late) pushDropReport(late);
-      drained = await buffer.drain({ deadlineMs });
+      drained = await buffer.drain({ deadlineMs, leftover });
+      delivered += drained.delivered;
     }
     const { dropped } = buffer.stats();
     logger.info('shut down', {
       ...counters.snapshot(),
       ...drained,
+      delivered,
       dropped: dropped.records,
       droppedByCause: dropped.byCause,
       notReceivedInvocations: notReceived.length,

@@ -9,6 +9,7 @@ export const DROP_CAUSES: readonly DropCause[] = [
   'spool-corrupt',
   'serialize',
   'closed',
+  'environment-ended',
 ];
 
 /** Counts drops by cause: totals for `stats()` and a period for `takeDropReport()`. */

@@ -10,6 +10,7 @@ export type { SpoolFs } from './spool-fs.js';
 export { createTelemetryBuffer, type TelemetryBufferDeps } from './telemetry-buffer.js';
 export type {
   BufferStats,
+  DrainOptions,
   DrainResult,
   DropCause,
   DropCount,

@@ -437,6 +437,24 @@ export class Spool {
     }
   }
 
+  /**
+   * Deletes every segment, backlog and loaded (nothing will read this folder again). Returns the
+   * backlog's lines and bytes, for the caller to count; the loaded segments' lines are in memory.
+   */
+  discard(): { records: number; bytes: number } {
+    this.closeWriter();
+    let records = 0;
+    let bytes = 0;
+    for (const segment of this.backlog.splice(0)) {
+      records += segment.lines;
+      bytes += segment.payloadBytes;
+      this.unlink(segment.path);
+      this.diskBytes -= segment.diskBytes;
+    }
+    this.forgetLoaded();
+    return { records, bytes };
+  }
+
   /** Deletes the loaded segments: their undelivered lines were persisted again, or dropped and counted. */
   private forgetLoaded(): void {
     for (const segment of this.loaded.values()) {

@@ -9,6 +9,7 @@ import { Spool } from './spool.js';
 import { nodeFs, type SpoolFs } from './spool-fs.js';
 import type {
   BufferStats,
+  DrainOptions,
   DrainResult,
   FlushBatch,
   FlushOutcome,
@@ -60,6 +61,8 @@ interface Flight {
   abandoned: boolean;
   /** Its lines were written to the spool (at the deadline); its late result changes nothing. */
   persisted: boolean;
+  /** Its lines were counted as dropped at a `leftover: 'drop'` drain; its late result changes nothing. */
+  discarded?: boolean;
   /** Where: the segment, and how many of its first lines are this batch's. */
   spooledAt?: { seq: number; head: number };
   done: Promise<Sent>;
@@ -169,6 +172,8 @@ export function createTelemetryBuffer<T>(
   let quiet = false;
   let closing = false;
   let closed = false;
+  // set by a drain({ leftover: 'drop' }): nothing will read the spool, so nothing more is spooled at close
+  let ended = false;
   // lines of the current push() call bound for the spool, written once at its end
   let pendingLines: string[] = [];
   let pendingSizes: number[] = [];
@@ -439,14 +444,14 @@ export function createTelemetryBuffer<T>(
           lines: sentCount,
         });
       }
-    } else releaseDelivered(entries, requeue);
+    } else if (!flight.discarded) releaseDelivered(entries, requeue);
     if (requeue.length === 0) {
       onSuccess();
       return { count, delivered: sentCount, failed: false };
     }
     failedFlushes += 1;
     const back = pick(entries, requeue);
-    if (!flight.persisted) {
+    if (!flight.persisted && !flight.discarded) {
       if (closed) drops.add('closed', back.lines.length, back.bytes);
       else queue.unshift(back);
     }
@@ -510,6 +515,28 @@ export function createTelemetryBuffer<T>(
       return;
     }
     target.persist(entries);
+  }
+
+  /**
+   * Counts what is left (memory, a batch abandoned in flight, the spool's backlog) as dropped with
+   * cause `environment-ended`, and deletes the spool's segments: nothing will read them again.
+   */
+  function discardRemaining(): void {
+    const left = queue.takeAll();
+    let records = left.lines.length;
+    let bytes = left.bytes;
+    const flight = inFlight;
+    if (flight?.abandoned && !flight.persisted && !flight.discarded) {
+      flight.discarded = true;
+      records += flight.entries.lines.length;
+      bytes += flight.entries.bytes;
+    }
+    if (spool) {
+      const gone = spool.discard();
+      records += gone.records;
+      bytes += gone.bytes;
+    }
+    drops.add('environment-ended', records, bytes);
   }
 
   function sleep(ms: number): Promise<void> {
@@ -586,11 +613,17 @@ export function createTelemetryBuffer<T>(
       });
     },
 
-    async drain({ deadlineMs }: { deadlineMs: number }): Promise<DrainResult> {
+    async drain({ deadlineMs, leftover = 'spool' }: DrainOptions): Promise<DrainResult> {
       if (typeof deadlineMs !== 'number' || !Number.isFinite(deadlineMs)) {
         throw new TelemetryBufferOptionsError(
           'deadlineMs',
           `Invalid drain option deadlineMs: expected epoch milliseconds (got ${String(deadlineMs)})`,
+        );
+      }
+      if (leftover !== 'spool' && leftover !== 'drop') {
+        throw new TelemetryBufferOptionsError(
+          'leftover',
+          `Invalid drain option leftover: expected "spool" or "drop" (got ${String(leftover)})`,
         );
       }
       quiet = true;
@@ -615,6 +648,14 @@ export function createTelemetryBuffer<T>(
           const wait = Math.min(backoffDelay(attempts, opts.backoff, random), deadlineMs - now());
           if (wait > 0) await sleep(wait);
         }
+      }
+      if (leftover === 'drop') {
+        ended = true;
+        const flight = inFlight;
+        const abandoned = flight?.abandoned && !flight.persisted ? flight.entries.lines.length : 0;
+        const remaining = queue.count + backlogRecords() + abandoned;
+        discardRemaining();
+        return { delivered: delivered - start, remaining, spooled: 0 };
       }
       if (spool) persistRemaining(spool);
       const flight = inFlight;
@@ -668,7 +709,8 @@ export function createTelemetryBuffer<T>(
       disarmBackoff();
       while (inFlight && !inFlight.abandoned) await inFlight.done;
       closed = true;
-      if (spool) {
+      if (ended) discardRemaining();
+      else if (spool) {
         if (queue.count > 0) persistRemaining(spool);
         spool.closeWriter();
       } else if (queue.count > 0) {

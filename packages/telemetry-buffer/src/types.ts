@@ -91,7 +91,9 @@ export interface FlushOutcome {
  * - `spool-error`: writing to the spool failed (e.g. disk full, permissions);
  * - `spool-corrupt`: a spooled line failed its checksum or was torn (kill mid-write) at replay;
  * - `serialize`: the serializer threw, returned a non-string or a line with a newline;
- * - `closed`: pushed after `close()`, or left in memory at `close()` without a spool.
+ * - `closed`: pushed after `close()`, or left in memory at `close()` without a spool;
+ * - `environment-ended`: left at a `drain({ leftover: 'drop' })` (the caller's environment, spool
+ *   folder included, ends for good: nothing would read a spool), and what `close()` found after it.
  *
  * @example
  * ```ts
@@ -105,7 +107,8 @@ export type DropCause =
   | 'spool-error'
   | 'spool-corrupt'
   | 'serialize'
-  | 'closed';
+  | 'closed'
+  | 'environment-ended';
 
 /**
  * Records and bytes counted for one cause.
@@ -204,6 +207,29 @@ export interface OpenResult {
 }
 
 /**
+ * The options of {@link TelemetryBuffer.drain}.
+ *
+ * @example
+ * ```ts
+ * // A Lambda spindown: the environment and its /tmp are gone after this; a spool would be lost.
+ * await buffer.drain({ deadlineMs: event.deadlineMs - 200, leftover: 'drop' });
+ * ```
+ */
+export interface DrainOptions {
+  /** Epoch ms: no new batch starts after it; a batch still in flight then is not waited for. */
+  readonly deadlineMs: number;
+  /**
+   * What becomes of the records not delivered by the deadline: `spool` (default) writes them to the
+   * spool for the next process on the same folder (dropped without a spool, at `close()`); `drop`
+   * counts them as dropped, cause `environment-ended`, and deletes the spool's segments, for a caller
+   * whose environment ends for good (a spool would be lost with it, not delivered). A batch still in
+   * flight at the deadline is counted too: if its request completes later, its records are both
+   * delivered and counted. After a `drop` drain, `close()` drops what is left in the same way.
+   */
+  readonly leftover?: 'spool' | 'drop';
+}
+
+/**
  * The result of {@link TelemetryBuffer.drain}.
  *
  * @example
@@ -214,9 +240,9 @@ export interface OpenResult {
 export interface DrainResult {
   /** Records delivered during this drain. */
   readonly delivered: number;
-  /** Records not delivered by the deadline (in memory or on disk). */
+  /** Records not delivered by the deadline (in memory or on disk; with `leftover: 'drop'`, dropped). */
   readonly remaining: number;
-  /** Of the remaining records, how many are safe in the spool for the next start. */
+  /** Of the remaining records, how many are safe in the spool for the next start (0 with `leftover: 'drop'`). */
   readonly spooled: number;
 }
 
@@ -257,8 +283,11 @@ export interface TelemetryBuffer<T> {
   push(record: T | readonly T[], options?: PushOptions): void;
   /** Sends everything buffered now, in batches, in order; stops at the first failure. Never rejects. */
   flush(reason?: string): Promise<FlushOutcome>;
-  /** Flushes until empty or the deadline (epoch ms); then spools what is left (with a spool). */
-  drain(options: { deadlineMs: number }): Promise<DrainResult>;
+  /**
+   * Flushes until empty or the deadline (epoch ms); then spools what is left (with a spool), or
+   * drops and counts it with `leftover: 'drop'` (see {@link DrainOptions}).
+   */
+  drain(options: DrainOptions): Promise<DrainResult>;
   /** Resolves when no flush is in flight or queued. */
   whenIdle(): Promise<void>;
   /** The drops since the previous call, or `null` when there were none. */

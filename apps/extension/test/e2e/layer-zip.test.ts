@@ -140,7 +140,7 @@ describe('the layer zip', () => {
     ).toEqual(['with NODE_OPTIONS set']);
   });
 
-  it('with a tap that fails, keeps the records in the spool and says so, then exits 0', async () => {
+  it('with a tap that fails, keeps the records in the spool at a timeout SHUTDOWN (a reset) and says so, then exits 0', async () => {
     const { lambda, tap, ws } = await setup(cleanups);
     tap.answer(() => ({ status: 500 }));
     const ext = launch(lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir));
@@ -151,7 +151,7 @@ describe('the layer zip', () => {
     const first = lambda.api.invoke({ requestId: 'r1' });
     await lambda.telemetry.deliver([...r1.start, ...r1.logs, ...r1.runtimeDone]);
     await first;
-    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 2000 });
+    await lambda.api.shutdown({ reason: 'timeout', deadlineMs: Date.now() + 2000 });
     await lambda.telemetry.deliver(r1.report);
     expect(await ext.exited).toBe(0);
     expect(tap.accepted()).toHaveLength(0);

@@ -148,7 +148,7 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     expect(byType(lines, 'function').map((l) => l['message'])).toEqual(['init line', 'after']);
   });
 
-  it('keeps what a failing tap does not take: spooled at SHUTDOWN, counted, and sent by the next environment', async () => {
+  it('keeps what a failing tap does not take: spooled at a timeout SHUTDOWN, counted, and sent by the next Init', async () => {
     const { lambda, tap, ws } = await setup();
     tap.answer(() => ({ status: 500, body: '{"statusCode":500}' }));
     const running = start(lambda, tap, ws, { DATA_TAPS_FLUSH_STRATEGY: 'background' });
@@ -157,14 +157,16 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     const f1 = invocationRecords('f1', ['one\n', 'two\n']);
     await lambda.telemetry.deliver([...f1.start, ...f1.logs, ...f1.runtimeDone, ...f1.report]);
     await until(() => tap.requests.length > 0);
-    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1500 });
+    // A reset (the function timed out): the Init runs again on the same /tmp. (At a spindown the
+    // environment and its /tmp end: see spindown.test.ts.)
+    await lambda.api.shutdown({ reason: 'timeout', deadlineMs: Date.now() + 1500 });
     expect(await running).toBe(0);
     expect(tap.accepted()).toHaveLength(0);
     const shutDown = ws.logLines().find((l) => l['msg'] === 'shut down');
     expect(shutDown?.['spooled']).toBeGreaterThan(0);
     expect(ws.log()).toContain('the Data Tap did not take a batch');
 
-    // A new environment finds the spool and sends it first.
+    // The Init after the reset finds the spool and sends it first.
     const next = await startLambda();
     cleanups.push(
       () => next.api.close(),
@@ -464,7 +466,8 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
       Array.from({ length: 40 }, (_, i) => `${i} ${'y'.repeat(1000)}\n`),
     );
     await lambda.telemetry.deliver([...r.start, ...r.logs, ...r.runtimeDone, ...r.report]);
-    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1200 });
+    // A reset (timeout): the drain spools what it cannot send (a spindown would drop it all: environment-ended).
+    await lambda.api.shutdown({ reason: 'timeout', deadlineMs: Date.now() + 1200 });
     expect(await running).toBe(0);
     const last = ws.logLines().find((l) => l['msg'] === 'shut down');
     expect(last?.['dropped']).toBeGreaterThan(0);

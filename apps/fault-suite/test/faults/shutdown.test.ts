@@ -2,6 +2,8 @@
  * SHUTDOWN under pressure: a deadline too short to send anything, and a tap that hangs so the
  * extension is still busy at the deadline and Lambda SIGKILLs it. In both, what could not be sent
  * goes to the spool in /tmp, and the next environment on the same /tmp finds it and sends it first.
+ * Each first SHUTDOWN is a reset (`timeout`: the Init runs again on the same /tmp); after a
+ * `spindown` no environment reads that /tmp again (spindown.test.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../helpers/listener.js';
@@ -25,7 +27,7 @@ describe('SHUTDOWN under pressure', () => {
           sandbox: world.faulty ? { shutdownTimeoutMs: 100, runtimeShutdownMs: 0 } : {},
         });
         await invokeMany(world, env, 4, () => ({ lines: 20 }));
-        await env.shutdown();
+        await env.shutdown('timeout');
         const next = await world.environment();
         await invokeMany(world, next, 2);
         await next.shutdown();
@@ -51,7 +53,7 @@ describe('SHUTDOWN under pressure', () => {
           sandbox: world.faulty ? { shutdownTimeoutMs: 100, runtimeShutdownMs: 0 } : {},
         });
         await invokeMany(world, env, 4, () => ({ lines: 20 }));
-        await env.shutdown();
+        await env.shutdown('timeout');
         const next = await world.environment();
         await invokeMany(world, next, 2);
         await next.shutdown();
@@ -74,7 +76,7 @@ describe('SHUTDOWN under pressure', () => {
       // From the last invocation on, the tap takes every body and never answers.
       world.setFaults(() => ({ delayMs: 600_000 }));
       await invokeMany(world, env, 1, () => ({ lines: 20 }));
-      await env.shutdown();
+      await env.shutdown('timeout');
       world.setFaults(undefined);
       const next = await world.environment();
       await invokeMany(world, next, 2);
@@ -98,12 +100,12 @@ describe('SHUTDOWN under pressure', () => {
       await invokeMany(world, env, 1, () => ({ lines: 20 }));
       if (world.faulty) {
         // SHUTDOWN, then SIGKILL of every process as soon as the extension says it spooled.
-        const shuttingDown = env.sandbox.shutdown().catch(() => undefined);
+        const shuttingDown = env.sandbox.shutdown('timeout').catch(() => undefined);
         await until(() => env.logLines().some((l) => l['msg'] === 'shut down'), 5);
         await env.kill();
         await shuttingDown;
       } else {
-        await env.shutdown();
+        await env.shutdown('timeout');
       }
       world.setFaults(undefined);
       const next = await world.environment();

@@ -26,7 +26,8 @@ const burstWithTapDown: Script = async (world) => {
   // 3 x 20,000 lines of ~130 B (about 8 MB of log, 20 MB of envelopes) while connections are refused.
   await invokeMany(world, env, 3, () => ({ lines: LINES_PER_INVOCATION, padBytes: 100 }));
   await world.tapUp();
-  await env.shutdown();
+  // A reset (timeout): the next Init on the same /tmp sends what the drain spooled.
+  await env.shutdown('timeout');
   const next = await world.environment({ sandbox });
   await invokeMany(world, next, 2);
   await next.shutdown();

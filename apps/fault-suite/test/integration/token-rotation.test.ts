@@ -278,7 +278,8 @@ const runStaticCase = (): Promise<StaticRun> => {
     await invokeAcross(world, env, expiryOf(first));
     await invokeMany(world, env, 2, () => ({ sleepMs: 300 }));
     const shutdownAt = Date.now();
-    await env.shutdown();
+    // A reset (timeout): the Init that follows runs on the same /tmp and finds the spool.
+    await env.shutdown('timeout');
     const spooled = world.spoolLines();
     const spoolText = readSpool(world.spoolDir);
 
