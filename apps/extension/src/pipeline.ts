@@ -33,6 +33,71 @@ export const LAST_WORD_RESERVE_MS = 200;
 export const INVOKE_DEADLINE_MARGIN_MS = 500;
 /** Own counters are shipped at most this often (and always when something was dropped, and at shutdown). */
 export const STATS_INTERVAL_MS = 60_000;
+/** At most this many invocations awaiting their `platform.report` are tracked (the most recent). */
+export const MAX_PENDING_REPORTS = 1_000;
+
+/** The invocations awaiting their `platform.report`, in INVOKE order. See {@link createReportTracker}. */
+export interface ReportTracker {
+  /** An INVOKE: its report is awaited (as the most recent). */
+  started(requestId: string): void;
+  /** A `platform.report` came. */
+  arrived(requestId: string): void;
+  has(requestId: string): boolean;
+  /** The ids still awaited, oldest first. */
+  pending(): string[];
+  /**
+   * Invocations whose report never came though a later invocation's did: Lambda sends records in
+   * order, so it dropped theirs (its `platform.logsDropped` counts such drops); not awaited any more.
+   */
+  readonly overtaken: number;
+  /** Invocations let go past `max` with their report still awaited: whether their records came is not known. */
+  readonly untracked: number;
+}
+
+/**
+ * Tracks the invocations awaiting their `platform.report`, bounded. Lambda produces an invocation's
+ * report once every extension called `next`, so before the next INVOKE: a report that arrives ends
+ * the wait for every earlier invocation (those reports were dropped), and at most `max` ids (the
+ * most recent) are kept when no report comes at all.
+ * @example
+ * const reports = createReportTracker();
+ * reports.started('r1');
+ * reports.arrived('r1');
+ * reports.pending(); // []
+ */
+export function createReportTracker(max = MAX_PENDING_REPORTS): ReportTracker {
+  // A Set iterates in insertion order: oldest first.
+  const awaited = new Set<string>();
+  let overtaken = 0;
+  let untracked = 0;
+  return {
+    started(requestId) {
+      awaited.delete(requestId);
+      awaited.add(requestId);
+      for (const oldest of awaited) {
+        if (awaited.size <= max) break;
+        awaited.delete(oldest);
+        untracked += 1;
+      }
+    },
+    arrived(requestId) {
+      if (!awaited.has(requestId)) return;
+      for (const earlier of awaited) {
+        awaited.delete(earlier);
+        if (earlier === requestId) break;
+        overtaken += 1;
+      }
+    },
+    has: (requestId) => awaited.has(requestId),
+    pending: () => [...awaited],
+    get overtaken() {
+      return overtaken;
+    },
+    get untracked() {
+      return untracked;
+    },
+  };
+}
 
 /** What the lifecycle tells the pipeline about the subscription it made. */
 export interface PipelineContext {
@@ -173,8 +238,9 @@ export async function createPipeline(config: Config, context: PipelineContext): 
 
   // Receiving: records become envelopes; runtimeDone wakes an end-of-invoke wait.
   const runtimeDone = new Set<string>();
-  // Invocations whose platform.report has not arrived yet (at most a few: reports follow their invocation).
-  const pendingReports = new Set<string>();
+  // Invocations whose platform.report has not arrived yet (a few: reports follow their invocation;
+  // bounded, and ended by a later report when Lambda dropped one).
+  const pendingReports = createReportTracker();
   let initReportReceived = false;
   let wake: (() => void) | undefined;
   const receive = (records: TelemetryRecord[]) => {
@@ -190,7 +256,7 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       } else if (record.type === 'platform.initReport') {
         initReportReceived = true;
       } else if (record.type === 'platform.report' && body && typeof body === 'object') {
-        if (typeof body['requestId'] === 'string') pendingReports.delete(body['requestId']);
+        if (typeof body['requestId'] === 'string') pendingReports.arrived(body['requestId']);
       } else if (record.type === 'platform.logsDropped' && body && typeof body === 'object') {
         counters.add({
           lambdaDroppedRecords: typeof body['droppedRecords'] === 'number' ? body['droppedRecords'] : 0,
@@ -275,7 +341,8 @@ export async function createPipeline(config: Config, context: PipelineContext): 
     // So may the Init's (its platform.initReport not in yet: invocations that follow the Init at
     // once, with nothing holding `next`, can all be over before Lambda sends the Init's batch); the
     // Init then counts as one more in `invocations`.
-    const notReceived = [...pendingReports]; // only filled when platform records are received
+    const notReceived = pendingReports.pending(); // only filled when platform records are received
+    const { untracked } = pendingReports;
     const initPending = receivesPlatform && !initReportReceived;
     if (notReceived.length > 0 || initPending) {
       pushOwn(
@@ -286,8 +353,11 @@ export async function createPipeline(config: Config, context: PipelineContext): 
           {
             cause: 'not-received-before-shutdown',
             invocations: notReceived.length + (initPending ? 1 : 0),
-            requestIds: notReceived.slice(0, 100),
+            // the most recent: the ones Lambda may still hold
+            requestIds: notReceived.slice(-100),
             initPhase: initPending,
+            // older invocations let go with their report still awaited: not known whether it came
+            ...(untracked > 0 ? { untrackedInvocations: untracked } : {}),
           },
         ),
       );
@@ -319,6 +389,8 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       dropped: dropped.records,
       droppedByCause: dropped.byCause,
       notReceivedInvocations: notReceived.length,
+      reportsOvertaken: pendingReports.overtaken,
+      untrackedInvocations: untracked,
       initRecordsReceived: !initPending,
       reason: reason ?? 'stop',
     });
@@ -348,7 +420,7 @@ export async function createPipeline(config: Config, context: PipelineContext): 
     async invoke(event) {
       currentRequestId = event.requestId;
       runtimeDone.clear();
-      if (receivesPlatform) pendingReports.add(event.requestId);
+      if (receivesPlatform) pendingReports.started(event.requestId);
       const plan = planner.onInvoke();
       const canWaitForRecords = receivesPlatform && tapHealthy;
       if (plan.mode === 'end' && canWaitForRecords) {
