@@ -11,6 +11,11 @@ export interface EnvironmentContext {
   readonly logStreamName: string;
   /** A preload making `sandbox.localdomain` resolve to 127.0.0.1, or undefined. */
   readonly hostsPreload?: string;
+  /**
+   * A folder put first on the extensions' `PATH` (a `node` that imports the hosts preload itself,
+   * for launchers that drop `NODE_OPTIONS`), or undefined.
+   */
+  readonly binDir?: string;
 }
 
 const RUNTIME_ONLY = [
@@ -72,7 +77,12 @@ export function extensionEnvironment(
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
-    PATH: [dirname(ctx.nodePath), join(ctx.layerDir, 'bin'), hostPath].join(':'),
+    PATH: [
+      ...(ctx.binDir ? [ctx.binDir] : []),
+      dirname(ctx.nodePath),
+      join(ctx.layerDir, 'bin'),
+      hostPath,
+    ].join(':'),
   });
   if (host['HOME'] !== undefined) env['HOME'] = host['HOME'];
   if (host['TMPDIR'] !== undefined) env['TMPDIR'] = host['TMPDIR'];

@@ -18,6 +18,7 @@ import {
   outOfMemoryVictims,
   type ProcReader,
 } from './memory-monitor.js';
+import { createNodeShim, type NodeShim } from './node-shim.js';
 import { type LambdaSandboxOptions, parseSandboxOptions } from './options.js';
 import { signalGroup } from './process-tree.js';
 import {
@@ -211,6 +212,8 @@ export function createLambdaSandbox(
   let runtimeApi: string | undefined;
   let api: Awaited<ReturnType<typeof startApiServer>> | undefined;
   let layer: PreparedLayer | undefined;
+  // The extensions' `node` with the hosts preload (resolveSandboxHost), for launchers that drop NODE_OPTIONS.
+  let nodeShim: NodeShim | undefined;
   let files: RuntimeEnvironmentPaths | undefined;
   let frozen = false;
   let killing = false;
@@ -420,6 +423,7 @@ export function createLambdaSandbox(
       nodePath: paths.node,
       logStreamName: logStream,
       hostsPreload: opts.resolveSandboxHost ? paths.hostsPreload : undefined,
+      binDir: nodeShim?.dir,
     };
   }
   const logStream = (() => {
@@ -565,6 +569,8 @@ export function createLambdaSandbox(
     try {
       files = resolveRuntimeFiles();
       layer = await prepareLayer(opts.layer, opts.tmpDir);
+      if (opts.resolveSandboxHost)
+        nodeShim = await createNodeShim(files.node, files.hostsPreload, opts.tmpDir);
       api = await startApiServer(
         {
           register: (req, res) => registry.register(req, res),
@@ -582,6 +588,7 @@ export function createLambdaSandbox(
     } catch (error) {
       state = 'stopped';
       await layer?.cleanup();
+      await nodeShim?.cleanup();
       throw error;
     }
     runtimeApi = `127.0.0.1:${api.port}`;
@@ -898,6 +905,7 @@ export function createLambdaSandbox(
     hub.close();
     await api?.close();
     await layer?.cleanup();
+    await nodeShim?.cleanup();
   }
 
   async function doShutdown(reason: ShutdownResult['reason']): Promise<ShutdownResult> {

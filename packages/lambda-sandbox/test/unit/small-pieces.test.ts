@@ -104,6 +104,12 @@ describe('environment', () => {
     for (const name of [...RUNTIME_ONLY_VARIABLES, '_PRIVATE']) expect(env).not.toHaveProperty(name);
   });
 
+  it('puts the sandbox’s bin folder (its node with the hosts preload) first on PATH when there is one', () => {
+    expect(extensionEnvironment(opts, { ...ctx, binDir: '/sandbox/bin' })['PATH']).toBe(
+      '/sandbox/bin:/node/bin:/layer/bin:/usr/bin',
+    );
+  });
+
   it('gives the runtime the runtime-only variables and the function underscore variables', () => {
     const env = runtimeEnvironment(opts, ctx);
     expect(env).toMatchObject({
