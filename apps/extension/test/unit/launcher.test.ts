@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,35 +36,68 @@ function launch(nodeOptions?: string) {
 describe('the launcher and the function’s NODE_OPTIONS', () => {
   it('passes no NODE_OPTIONS when there are none', () => {
     expect(launch()).toBe('NODE_OPTIONS unset');
-    expect(launch('')).toBe('NODE_OPTIONS='); // empty: node reads nothing from it
+    expect(launch('')).toBe('NODE_OPTIONS unset');
   });
 
-  it('keeps options that are not preloads, and preloads given by an absolute path or file URL', () => {
-    expect(launch('--enable-source-maps --max-old-space-size=256')).toBe(
-      'NODE_OPTIONS=--enable-source-maps --max-old-space-size=256',
-    );
-    expect(launch('--import /opt/preload.mjs -r /opt/a.js --require=/opt/b.js')).toBe(
-      'NODE_OPTIONS=--import /opt/preload.mjs -r /opt/a.js --require=/opt/b.js',
-    );
-    expect(launch('--import=file:///opt/x.mjs --loader file:///opt/l.mjs')).toBe(
-      'NODE_OPTIONS=--import=file:///opt/x.mjs --loader file:///opt/l.mjs',
-    );
+  it('drops the function’s preloads in every form, by absolute path and file URL included', () => {
+    for (const preload of [
+      '--require /opt/apm/init.js',
+      '--require=/opt/apm/init.js',
+      '-r /opt/a.js',
+      '--import /opt/preload.mjs',
+      '--import=file:///opt/x.mjs',
+      '--loader file:///opt/l.mjs',
+      '--experimental-loader=/opt/l.mjs',
+      '--require ./instrument.js',
+      '-r dd-trace/init',
+      '--import=@opentelemetry/auto-instrumentations-node/register',
+      '--experimental-loader ./l.mjs --loader=ts-node/esm',
+      '--require "/opt/with space/a.js"',
+    ]) {
+      expect(launch(preload), preload).toBe('NODE_OPTIONS unset');
+      expect(launch(`--enable-source-maps ${preload} --stack-trace-limit=50`), preload).toBe(
+        'NODE_OPTIONS unset',
+      );
+    }
   });
 
-  it('drops preloads given by a relative path or a package name (meant for the function’s code)', () => {
-    expect(launch('--require ./instrument.js')).toBe('NODE_OPTIONS unset');
-    expect(launch('-r dd-trace/init --enable-source-maps')).toBe('NODE_OPTIONS=--enable-source-maps');
-    expect(
-      launch('--import=@opentelemetry/auto-instrumentations-node/register --stack-trace-limit=50 --require'),
-    ).toBe('NODE_OPTIONS=--stack-trace-limit=50');
-    expect(launch('--experimental-loader ./l.mjs --loader=ts-node/esm --import *')).toBe(
-      'NODE_OPTIONS unset',
-    );
-  });
-
-  it('drops NODE_OPTIONS with quotes whole rather than parse them', () => {
-    expect(launch('--require "/opt/with space/a.js"')).toBe('NODE_OPTIONS unset');
+  it('drops the function’s other options too: they are the function’s, and an invalid one would stop node', () => {
+    expect(launch('--enable-source-maps --max-old-space-size=256')).toBe('NODE_OPTIONS unset');
+    expect(launch('--no-such-option')).toBe('NODE_OPTIONS unset');
     expect(launch("--title='a b'")).toBe('NODE_OPTIONS unset');
+  });
+
+  it('starts the real node with none of them: an absolute preload does not run, an invalid option does not stop it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-launcher-layer-'));
+    try {
+      mkdirSync(join(dir, 'extensions'));
+      mkdirSync(join(dir, 'data-taps-lambda-extension'));
+      copyFileSync(launcher, join(dir, 'extensions', 'data-taps-lambda-extension'));
+      // The bundle's stand-in reports what node started with.
+      writeFileSync(
+        join(dir, 'data-taps-lambda-extension', 'index.cjs'),
+        'process.stdout.write(JSON.stringify({ nodeOptions: process.env.NODE_OPTIONS ?? null, preloaded: globalThis.apmLoaded === true, execArgv: process.execArgv, name: process.argv[2] }))\n',
+      );
+      const apm = join(dir, 'apm-init.js');
+      writeFileSync(apm, 'globalThis.apmLoaded = true;\n');
+      const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin` };
+      for (const nodeOptions of [`--require ${apm}`, `--require=${apm}`, `-r ${apm} --no-such-option`]) {
+        const run = spawnSync('/bin/sh', [join(dir, 'extensions', 'data-taps-lambda-extension')], {
+          env: { ...env, NODE_OPTIONS: nodeOptions },
+          encoding: 'utf8',
+        });
+        expect(run.stderr, nodeOptions).toBe('');
+        expect(run.status, nodeOptions).toBe(0);
+        expect(JSON.parse(run.stdout), nodeOptions).toEqual({
+          nodeOptions: null,
+          preloaded: false,
+          execArgv: [],
+          name: 'data-taps-lambda-extension',
+        });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('passes node no V8 flag at any memory size (they cost node its code cache) and sets glibc’s malloc', () => {
