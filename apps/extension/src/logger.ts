@@ -86,9 +86,15 @@ export function createLogger(level: string, options: { fd?: number; hold?: boole
       held.push({ method, message, fields: fields ?? {}, time: Date.now() });
       return;
     }
-    release();
-    root ??= build();
-    root[method](fields ?? {}, message);
+    // A line that cannot be written (a field whose getter throws, a broken stdout) is given up: the
+    // libraries call this logger inside timers and socket events, where a throw would end the process.
+    try {
+      release();
+      root ??= build();
+      root[method](fields ?? {}, message);
+    } catch {
+      // given up on purpose
+    }
   };
   const logger: ExtensionLogger = {
     debug: (message, fields) => write('debug', message, fields),

@@ -18,7 +18,7 @@ import {
   type RegisterResult,
   registerResponseSchema,
 } from './events.js';
-import { type Logger, noopLogger } from './logger.js';
+import { type Logger, safeLogger } from './logger.js';
 import {
   type ExtensionsClientOptionsInput,
   errorTypeSchema,
@@ -154,7 +154,7 @@ export function createExtensionsClient(
 ): ExtensionsClient {
   const parsed = parseOptions(extensionsClientOptionsSchema, options, 'options');
   const { runtimeApi, extensionName, apiVersion } = parsed;
-  const logger = deps.logger ?? noopLogger;
+  const logger = safeLogger(deps.logger);
   const baseUrl = `http://${runtimeApi}/${apiVersion}/extension/`;
   let agent: Agent | undefined;
   let nodeTransport: Transport | undefined;

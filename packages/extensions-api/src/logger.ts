@@ -23,3 +23,21 @@ const noop = (): void => {};
 
 /** A logger that drops everything. */
 export const noopLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
+
+/**
+ * Wraps `logger` so that a method that throws is ignored: a broken logger must not fail a lifecycle
+ * call (`next` must go out whatever the logger does).
+ */
+export function safeLogger(logger: Logger | undefined): Logger {
+  if (!logger) return noopLogger;
+  const wrap =
+    (method: keyof Logger) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      try {
+        logger[method](message, fields);
+      } catch {
+        // ignored on purpose
+      }
+    };
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}

@@ -36,6 +36,21 @@ describe('createLogger', () => {
     closeSync(fd);
     expect(readFileSync(file, 'utf8')).toBe('');
   });
+
+  it('never throws: a line it cannot write is given up and the next one is written', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'logger-')), 'log');
+    const fd = openSync(file, 'w');
+    const { logger } = createLogger('info', { fd });
+    const hostile = {
+      get boom(): never {
+        throw new Error('a getter that throws');
+      },
+    };
+    expect(() => logger.error('cannot be serialized', hostile)).not.toThrow();
+    logger.info('after');
+    closeSync(fd);
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).msg)).toEqual(['after']);
+  });
 });
 
 describe('createLogger with hold', () => {

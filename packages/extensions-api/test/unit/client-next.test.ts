@@ -36,6 +36,26 @@ afterEach(() => {
 afterAll(() => nock.enableNetConnect());
 
 describe('next', () => {
+  it('registers and returns the event even when the logger throws', async () => {
+    const throwing = {
+      debug: () => {
+        throw new Error('a broken logger');
+      },
+      info: () => {
+        throw new Error('a broken logger');
+      },
+      warn: () => {
+        throw new Error('a broken logger');
+      },
+      error: () => {
+        throw new Error('a broken logger');
+      },
+    };
+    const client = await registered(throwing as never);
+    nextReplies(200, fixture('shutdown-event.json'));
+    await expect(client.next()).resolves.toMatchObject({ eventType: 'SHUTDOWN' });
+  });
+
   it('refuses to poll before register', async () => {
     const client = createExtensionsClient({ runtimeApi: RUNTIME_API, extensionName: 'data-taps' });
 
