@@ -49,7 +49,12 @@ describe('createLogger', () => {
     expect(() => logger.error('cannot be serialized', hostile)).not.toThrow();
     logger.info('after');
     closeSync(fd);
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).msg)).toEqual(['after']);
+    expect(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).msg),
+    ).toEqual(['after']);
   });
 });
 
