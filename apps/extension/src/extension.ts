@@ -188,14 +188,40 @@ async function runShipping(
       logger,
     },
   );
-  let started: [Awaited<typeof taking>, { uri: string }];
+  const listening = listener.start().then(
+    (bound) => ({ ok: true as const, uri: bound.uri }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  let taken: Awaited<typeof taking>;
   try {
-    started = await Promise.all([taking, listener.start()]);
+    taken = await taking;
   } catch (error) {
+    await listening;
     await listener.close();
     throw error;
   }
-  const [{ client, registration }, { uri }] = started;
+  const { client, registration } = taken;
+  const bound = await listening;
+  if (!bound.ok) {
+    // Such as a RECEIVER_ADDRESS that is not on this host or does not resolve: the function must not pay for it.
+    await listener.close();
+    logger.error('the telemetry listener cannot start: nothing will be shipped; the function runs normally', {
+      address: config.receiverAddress,
+      port: config.receiverPort,
+      error: describeError(bound.error),
+    });
+    if (config.strict) {
+      await client.initError(
+        'Extension.ListenerFailed',
+        bound.error instanceof Error ? bound.error : new Error(String(bound.error)),
+      );
+      return 1;
+    }
+    const first = nextOrStop(client, options.signal);
+    logger.release();
+    return stayRegistered(client, options.signal, first);
+  }
+  const { uri } = bound;
   logger.info('registered', {
     extensionId: registration.extensionId,
     functionName: registration.functionName,

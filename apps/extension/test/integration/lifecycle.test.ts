@@ -274,6 +274,26 @@ describe('runExtension: the lifecycle against fake Lambda APIs and a recording t
     expect(ws.log()).toContain('"reason":"stop"');
   });
 
+  it('stays registered and out of the way when its listener cannot start (an address not on this host); strict mode reports it as an Init error', async () => {
+    const { lambda, tap, ws } = await setup();
+    const env = { RECEIVER_ADDRESS: '192.0.2.1' };
+    const running = start(lambda, tap, ws, env);
+    await lambda.api.waitForRegistrations(1);
+    await lambda.api.waitForIdle();
+    await lambda.api.invoke({ requestId: 'l1' });
+    await lambda.api.waitForIdle();
+    await lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1000 });
+    expect(await running).toBe(0);
+    expect(ws.log()).toContain('the telemetry listener cannot start');
+    expect(ws.log()).not.toContain(TOKEN);
+    expect(lambda.api.errors).toHaveLength(0);
+
+    const strict = await setup();
+    const code = await start(strict.lambda, strict.tap, strict.ws, { ...env, DATA_TAPS_STRICT: '1' });
+    expect(code).toBe(1);
+    expect(strict.lambda.api.errors).toHaveLength(1);
+  });
+
   it('logs a refused subscription and keeps the lifecycle going; strict mode reports it as an Init error', async () => {
     const { lambda, tap, ws } = await setup();
     lambda.telemetry.injectResponse({
