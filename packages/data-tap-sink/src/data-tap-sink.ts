@@ -69,9 +69,14 @@ export interface SinkStats {
   deliveredBytes: number;
   /** Uncompressed bytes the tap confirmed. */
   deliveredRawBytes: number;
-  /** Lines returned unsent. */
+  /** Lines returned unsent (to be sent again later). */
   unsentLines: number;
-  /** Lines dropped because they can never fit (`oversizeLines: 'drop'`). */
+  /**
+   * Lines returned in `rejected`: ones the tap will never take (a line larger than `maxBodyBytes`
+   * with `oversizeLines: 'return'`, a one-line body answered 413, a body answered 400).
+   */
+  rejectedLines: number;
+  /** Lines dropped because they can never fit (`oversizeLines: 'drop'`): in neither `unsent` nor `rejected`. */
   droppedLines: number;
   /** Bodies split in two after a 413. */
   splits: number;
@@ -144,13 +149,17 @@ const DEFAULT_REMEDY =
  * 5xx with exponential backoff and full jitter (or the tap's `Retry-After`); splits a body in two
  * after a 413; never retries 400, 401 or 403; never waits past the caller's deadline; a circuit
  * breaker returns everything unsent at once while the tap keeps failing. `send()` never rejects:
- * lines not confirmed come back in `unsent`, in order, with a typed `error`.
+ * lines not confirmed come back in `unsent` (to be sent again later), in order, with a typed
+ * `error`; lines the tap will never take (a line larger than `maxBodyBytes`, a one-line body
+ * answered 413, a body answered 400) come back in `rejected` instead, with `rejectedError`, so that
+ * the caller drops them (counted) rather than retrying them for ever.
  *
  * @example
  * ```ts
  * const sink = createDataTapSink({ url: 'https://<id>.lambda-url.eu-west-1.on.aws/', token }, { logger });
  * const result = await sink.send({ lines: ['{"id":"r1","msg":"hi"}'] }, { deadline: Date.now() + 2_000 });
  * if (result.unsent.length > 0) keepForLater(result.unsent);
+ * if (result.rejected) countAsDropped(result.rejected.length, result.rejectedError);
  * await sink.close();
  * ```
  */
@@ -202,6 +211,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     deliveredBytes: 0,
     deliveredRawBytes: 0,
     unsentLines: 0,
+    rejectedLines: 0,
     droppedLines: 0,
     splits: 0,
     timeouts: 0,
@@ -226,6 +236,20 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
    * already told by its own error line) does not bring a warning per send.
    */
   let unsentKind: string | undefined;
+  /**
+   * The kinds of refusal ({@link failureKind}) already logged at error: a line or body the tap will
+   * never take is said once per kind, the next ones at debug (a function that logs many oversize
+   * lines does not bring an error line each; `stats().rejectedLines` counts them all).
+   */
+  const rejectionKinds = new Set<string>();
+  const logRejection = (message: string, error: Error, fields: Record<string, unknown>): void => {
+    const kind = failureKind(error);
+    if (rejectionKinds.has(kind)) logger.debug(message, fields);
+    else {
+      rejectionKinds.add(kind);
+      logger.error(message, fields);
+    }
+  };
 
   /** The one log line of a refusal: status, the token's expiry, that nothing is lost, what to do. */
   const logRefusal = (token: string, statusCode: number, batchId: string): void => {
@@ -482,6 +506,10 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
           },
         );
         noteError(error);
+        logRejection('data tap answered 413 to a body of one line: it cannot be sent', error, {
+          batchId,
+          bytes: raw.byteLength,
+        });
         return { kind: 'skip', error };
       }
       const retryAfterMs = parseRetryAfter(retryAfterHeader, now());
@@ -499,7 +527,11 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       noteError(error);
       if (verdict.kind === 'rejected') {
         breaker.success();
-        logger.error('data tap rejected a body', { status: verdict.statusCode, batchId });
+        logRejection('data tap rejected a body for good', error, {
+          status: verdict.statusCode,
+          batchId,
+          lines: lineCount,
+        });
         return { kind: 'skip', error };
       }
       if (verdict.kind === 'broken') {
@@ -558,28 +590,30 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
     const tally = { requests: 0, retries: 0 };
     const sizes = encoded.sizes;
     const queue: BodyPlanItem[] = planBodies(sizes, config.maxBodyBytes);
+    // "Retry later" and "will never go" are kept apart: a caller gives back only the first.
     const unsent: BodyPlanItem[] = [];
+    const rejected: BodyPlanItem[] = [];
     let delivered = 0;
-    let firstError: Error | undefined;
+    let rejectedError: Error | undefined;
     let stopError: Error | undefined;
-
-    const giveUp = (item: BodyPlanItem): void => {
-      if (item.kind === 'oversize' && config.oversizeLines === 'drop') counters.droppedLines += 1;
-      else unsent.push(item);
-    };
 
     while (queue.length > 0) {
       const item = queue.shift() as BodyPlanItem;
       if (item.kind === 'oversize') {
+        const drop = config.oversizeLines === 'drop';
         const error = new LineTooLargeError(
           `line ${item.start} is ${item.bytes} bytes, more than maxBodyBytes (${config.maxBodyBytes}): it cannot be sent` +
-            (config.oversizeLines === 'drop' ? ' and was dropped' : ''),
+            (drop ? ' and was dropped' : ''),
           { lineBytes: item.bytes, maxBodyBytes: config.maxBodyBytes },
         );
         noteError(error);
-        logger.error('line too large for the tap', { bytes: item.bytes, maxBodyBytes: config.maxBodyBytes });
-        firstError ??= error;
-        giveUp(item);
+        logRejection('line too large for the tap', error, {
+          bytes: item.bytes,
+          maxBodyBytes: config.maxBodyBytes,
+        });
+        rejectedError ??= error;
+        if (drop) counters.droppedLines += 1;
+        else rejected.push(item);
         continue;
       }
       const outcome = await sendBody(
@@ -599,24 +633,36 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
           { kind: 'body', start: middle, end: item.end, bytes: sumOf(sizes, middle, item.end) },
         );
       } else if (outcome.kind === 'skip') {
-        firstError ??= outcome.error;
-        giveUp(item);
+        rejectedError ??= outcome.error;
+        rejected.push(item);
       } else {
         stopError = outcome.error;
         noteError(outcome.error);
-        giveUp(item);
-        for (const rest of queue.splice(0)) giveUp(rest);
+        unsent.push(item, ...queue.splice(0));
       }
     }
 
+    // What the stop left is sent again later (an oversize line among it is rejected once it is
+    // reached, or dropped now with oversizeLines: 'drop', as it would be then).
     const unsentLines: string[] = [];
-    for (const item of unsent)
-      for (let index = item.start; index < item.end; index++) unsentLines.push(lines[index] as string);
+    for (const item of unsent) {
+      if (item.kind === 'oversize' && config.oversizeLines === 'drop') counters.droppedLines += 1;
+      else for (let index = item.start; index < item.end; index++) unsentLines.push(lines[index] as string);
+    }
+    const rejectedLines: string[] = [];
+    for (const item of rejected)
+      for (let index = item.start; index < item.end; index++) rejectedLines.push(lines[index] as string);
     counters.unsentLines += unsentLines.length;
-    const error = stopError ?? firstError;
+    counters.rejectedLines += rejectedLines.length;
+    const error = stopError ?? rejectedError;
     if (unsentLines.length > 0) {
       const kind = error === undefined ? undefined : failureKind(error);
-      const fields = { delivered, unsent: unsentLines.length, error: error?.message };
+      const fields = {
+        delivered,
+        unsent: unsentLines.length,
+        rejected: rejectedLines.length,
+        error: error?.message,
+      };
       if (kind !== unsentKind) logger.warn('batch not fully delivered', fields);
       else logger.debug('batch not fully delivered', fields);
       unsentKind = kind;
@@ -625,6 +671,7 @@ export function createDataTapSink(options: DataTapSinkOptionsInput, deps: DataTa
       delivered,
       unsent: unsentLines,
       ...(error === undefined ? {} : { error }),
+      ...(rejectedLines.length > 0 ? { rejected: rejectedLines, rejectedError: rejectedError as Error } : {}),
       requests: tally.requests,
       retries: tally.retries,
     };

@@ -188,12 +188,12 @@ export class CircuitOpenError extends DataTapSinkError {
 
 /**
  * A single line is larger than `maxBodyBytes` (or the tap answered 413 to a body holding that one
- * line): it can never be sent by this sink. It is returned unsent (or dropped and counted, with
- * `oversizeLines: 'drop'`), never retried.
+ * line): it can never be sent by this sink. It is returned in `rejected` (or dropped and counted,
+ * with `oversizeLines: 'drop'`), never in `unsent`, never retried.
  *
  * @example
  * ```ts
- * if (result.error instanceof LineTooLargeError) logger.error('record too large', { bytes: result.error.lineBytes });
+ * if (result.rejectedError instanceof LineTooLargeError) logger.error('record too large', { bytes: result.rejectedError.lineBytes });
  * ```
  */
 export class LineTooLargeError extends DataTapSinkError {

@@ -14,16 +14,19 @@ export interface MemorySendCall {
 }
 
 /**
- * A scripted answer for one `send()`: how many leading lines are delivered (the rest come back
- * unsent) and the error to report.
+ * A scripted answer for one `send()`: how many leading lines are delivered, how many of the next
+ * ones are rejected for good (returned in `rejected`, default 0), the rest come back unsent; and the
+ * error to report.
  *
  * @example
  * ```ts
  * const answer: MemorySinkAnswer = { deliver: 0, error: new Error('tap down') };
+ * const refusal: MemorySinkAnswer = { deliver: 0, reject: 1, error: new Error('too large') };
  * ```
  */
 export interface MemorySinkAnswer {
   readonly deliver: number;
+  readonly reject?: number;
   readonly error?: Error;
 }
 
@@ -46,7 +49,8 @@ export interface MemorySink extends Sink {
 
 /**
  * Creates an in-memory sink. By default it delivers everything; `answer(call, index)` scripts
- * partial deliveries and errors (for example, fail the first send, then accept).
+ * partial deliveries, lines rejected for good and errors (for example, fail the first send, then
+ * accept).
  *
  * @example
  * ```ts
@@ -80,11 +84,17 @@ export function createMemorySink(
       calls.push(call);
       const answer = options.answer?.(call, calls.length - 1);
       const count = Math.max(0, Math.min(answer?.deliver ?? batch.lines.length, batch.lines.length));
+      const end = Math.min(count + Math.max(0, answer?.reject ?? 0), batch.lines.length);
       delivered.push(...batch.lines.slice(0, count));
+      const rejected = batch.lines.slice(count, end);
+      const error = answer?.error;
       return {
         delivered: count,
-        unsent: batch.lines.slice(count),
-        ...(answer?.error === undefined ? {} : { error: answer.error }),
+        unsent: batch.lines.slice(end),
+        ...(rejected.length === 0
+          ? {}
+          : { rejected, rejectedError: error ?? new Error('rejected (scripted)') }),
+        ...(error === undefined ? {} : { error }),
         requests: 0,
         retries: 0,
       };

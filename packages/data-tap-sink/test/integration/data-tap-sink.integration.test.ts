@@ -61,7 +61,7 @@ describe('data tap sink against a real HTTP server on 127.0.0.1', () => {
     expect(request?.raw.byteLength).toBeLessThan(Buffer.byteLength(request?.text ?? '') / 4);
   });
 
-  it('retries a 503, splits after a 413, and returns a refused line unsent', async () => {
+  it('retries a 503, splits after a 413, and returns a body refused with 400 in rejected, not unsent', async () => {
     tap.script(
       { status: 503, headers: { 'retry-after': '0' } },
       { status: 413 },
@@ -76,8 +76,10 @@ describe('data tap sink against a real HTTP server on 127.0.0.1', () => {
     expect(result.requests).toBe(4);
     expect(result.retries).toBe(1);
     expect(result.delivered).toBe(2);
-    expect(result.unsent).toEqual(lines.slice(2));
+    expect(result.unsent).toEqual([]);
+    expect(result.rejected).toEqual(lines.slice(2));
     expect(result.error).toMatchObject({ name: 'DataTapHttpError', statusCode: 400 });
+    expect(result.rejectedError).toBe(result.error);
     expect(tap.received.map((request) => request.text.split('\n').length - 1)).toEqual([4, 4, 2, 2]);
   });
 
@@ -104,12 +106,13 @@ describe('data tap sink against a real HTTP server on 127.0.0.1', () => {
     expect(tap.received[1]?.headers['x-bd-batch-id']).toBe(tap.received[0]?.headers['x-bd-batch-id']);
   });
 
-  it('returns a line above maxBodyBytes unsent and reports connection refusals', async () => {
+  it('returns a line above maxBodyBytes in rejected and reports connection refusals', async () => {
     const sink = createDataTapSink({ url: tap.url, token: TOKEN, maxBodyBytes: 1024 });
     const big = JSON.stringify({ id: 'big', pad: 'z'.repeat(4096) });
     const result = await sink.send({ lines: [big, '{"id":"ok"}'] }, { deadline: deadline() });
     expect(result.error).toBeInstanceOf(LineTooLargeError);
-    expect(result.unsent).toEqual([big]);
+    expect(result.rejected).toEqual([big]);
+    expect(result.unsent).toEqual([]);
     expect(tap.received.map((request) => request.text)).toEqual(['{"id":"ok"}\n']);
 
     await tap.close();

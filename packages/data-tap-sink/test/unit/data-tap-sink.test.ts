@@ -99,7 +99,7 @@ describe('createDataTapSink: delivery', () => {
     expect(seen.flatMap((request) => request.body.split('\n').filter(Boolean))).toEqual(lines);
   });
 
-  it('returns a line larger than maxBodyBytes unsent with a LineTooLargeError, and sends the others', async () => {
+  it('returns a line larger than maxBodyBytes in rejected (never in unsent) with a LineTooLargeError, and sends the others', async () => {
     const big = JSON.stringify({ id: 'big', pad: 'x'.repeat(2000) });
     const seen = tapReplies([ACCEPTED, ACCEPTED]);
     const { sink, deadline } = makeSink({ maxBodyBytes: 1024 });
@@ -107,10 +107,14 @@ describe('createDataTapSink: delivery', () => {
     const result = await sink.send({ lines: ['{"id":"a"}', big, '{"id":"b"}'] }, { deadline: deadline() });
 
     expect(result.delivered).toBe(2);
-    expect(result.unsent).toEqual([big]);
+    expect(result.unsent).toEqual([]);
+    expect(result.rejected).toEqual([big]);
     expect(result.error).toBeInstanceOf(LineTooLargeError);
     expect(result.error).toMatchObject({ lineBytes: Buffer.byteLength(big) + 1, maxBodyBytes: 1024 });
+    expect(result.error).toMatchObject({ isRetryable: false });
+    expect(result.rejectedError).toBe(result.error);
     expect(seen.map((request) => request.body)).toEqual(['{"id":"a"}\n', '{"id":"b"}\n']);
+    expect(sink.stats()).toMatchObject({ rejectedLines: 1, unsentLines: 0, droppedLines: 0 });
   });
 
   it("drops and counts a too-large line with oversizeLines: 'drop'", async () => {
@@ -122,8 +126,87 @@ describe('createDataTapSink: delivery', () => {
 
     expect(result.delivered).toBe(1);
     expect(result.unsent).toEqual([]);
+    expect(result.rejected).toBeUndefined();
     expect(result.error).toBeInstanceOf(LineTooLargeError);
-    expect(sink.stats().droppedLines).toBe(1);
+    expect(sink.stats()).toMatchObject({ droppedLines: 1, rejectedLines: 0 });
+  });
+});
+
+describe('createDataTapSink: lines the tap will never take', () => {
+  const big = JSON.stringify({ id: 'big', pad: 'x'.repeat(2000) });
+
+  it('keeps a rejection apart from the failure that stopped the send: rejected lines are not unsent', async () => {
+    tapReplies([[503]]);
+    const { sink, deadline } = makeSink({ maxBodyBytes: 1024, maxRetries: 0 });
+
+    const result = await sink.send({ lines: [big, '{"id":"a"}'] }, { deadline: deadline() });
+
+    expect(result.rejected).toEqual([big]);
+    expect(result.unsent).toEqual(['{"id":"a"}']);
+    // `error` is what stopped the send (retry later), `rejectedError` why the big line never goes.
+    expect(result.error).toMatchObject({ name: 'DataTapHttpError', statusCode: 503, isRetryable: true });
+    expect(result.rejectedError).toBeInstanceOf(LineTooLargeError);
+    expect(result.rejectedError).toMatchObject({ isRetryable: false });
+    expect(sink.stats()).toMatchObject({ rejectedLines: 1, unsentLines: 1 });
+  });
+
+  it('rejects every line of a body answered 400, in order, and sends the next body', async () => {
+    const lines = Array.from({ length: 4 }, (_, index) =>
+      JSON.stringify({ id: `r${index}`, pad: 'y'.repeat(400) }),
+    );
+    tapReplies([[400, { statusCode: 400, message: 'BadRequest' }], ACCEPTED]);
+    const { sink, deadline } = makeSink({ maxBodyBytes: 1024 });
+
+    const result = await sink.send({ lines }, { deadline: deadline() });
+
+    expect(result).toMatchObject({ delivered: 2, unsent: [], rejected: lines.slice(0, 2), requests: 2 });
+    expect(result.rejectedError).toMatchObject({
+      name: 'DataTapHttpError',
+      statusCode: 400,
+      isRetryable: false,
+    });
+  });
+
+  it('leaves an oversize line the send did not reach unsent (rejected once it is reached), or drops it with oversizeLines: drop', async () => {
+    tapReplies([[503], [503]]);
+    const returning = makeSink({ maxBodyBytes: 1024, maxRetries: 0 });
+    const kept = await returning.sink.send(
+      { lines: ['{"id":"a"}', big] },
+      { deadline: returning.deadline() },
+    );
+    expect(kept).toMatchObject({ delivered: 0, unsent: ['{"id":"a"}', big] });
+    expect(kept.rejected).toBeUndefined();
+
+    const dropping = makeSink({ maxBodyBytes: 1024, maxRetries: 0, oversizeLines: 'drop' });
+    const dropped = await dropping.sink.send(
+      { lines: ['{"id":"a"}', big] },
+      { deadline: dropping.deadline() },
+    );
+    expect(dropped).toMatchObject({ delivered: 0, unsent: ['{"id":"a"}'] });
+    expect(dropped.rejected).toBeUndefined();
+    expect(dropping.sink.stats().droppedLines).toBe(1);
+  });
+
+  it('logs a refusal at error once per kind, the next ones at debug, and no "not fully delivered" warning', async () => {
+    tapReplies([ACCEPTED, ACCEPTED, [400], [400]]);
+    const { sink, state, deadline } = makeSink({ maxBodyBytes: 1024 });
+
+    await sink.send({ lines: [big, '{"id":"a"}'] }, { deadline: deadline() });
+    await sink.send({ lines: [big, '{"id":"b"}'] }, { deadline: deadline() });
+    await sink.send({ lines: ['{"id":"c"}'] }, { deadline: deadline() });
+    await sink.send({ lines: ['{"id":"d"}'] }, { deadline: deadline() });
+
+    const said = state.logs
+      .filter((log) => log.level !== 'debug' || !log.message.startsWith('data tap accepted'))
+      .map((log) => `${log.level}:${log.message}`);
+    expect(said).toEqual([
+      'error:line too large for the tap',
+      'debug:line too large for the tap',
+      'error:data tap rejected a body for good',
+      'debug:data tap rejected a body for good',
+    ]);
+    expect(sink.stats().rejectedLines).toBe(4);
+    expect(JSON.stringify(state.logs)).not.toContain(TOKEN);
   });
 });
 
@@ -288,7 +371,7 @@ describe('createDataTapSink: 413', () => {
     expect(sink.stats().splits).toBe(1);
   });
 
-  it('returns a single line the tap calls too large unsent, without a loop', async () => {
+  it('returns a single line the tap calls too large (413) in rejected, not unsent, without a loop', async () => {
     // The two lines go as one body (413), then as two: the first alone gets a 413 again.
     const seen = tapReplies([[413, { statusCode: 413 }], [413, { statusCode: 413 }], ACCEPTED]);
     const { sink, deadline } = makeSink({ maxBodyBytes: 1024 });
@@ -296,9 +379,11 @@ describe('createDataTapSink: 413', () => {
 
     const result = await sink.send({ lines: [lineA, '{"id":"b"}'] }, { deadline: deadline() });
 
-    expect(result.unsent).toEqual([lineA]);
+    expect(result.unsent).toEqual([]);
+    expect(result.rejected).toEqual([lineA]);
     expect(result.delivered).toBe(1);
     expect(result.error).toBeInstanceOf(LineTooLargeError);
+    expect(result.rejectedError).toBe(result.error);
     expect((result.error as LineTooLargeError).cause).toBeInstanceOf(DataTapHttpError);
     expect(seen.map((request) => request.body)).toEqual([
       `${lineA}\n{"id":"b"}\n`,
@@ -309,7 +394,7 @@ describe('createDataTapSink: 413', () => {
 });
 
 describe('createDataTapSink: answers that are not retried', () => {
-  it('returns a 400 body unsent with its truncated answer, and still sends the next body', async () => {
+  it('returns a 400 body in rejected, not unsent, with its truncated answer, and still sends the next body', async () => {
     tapReplies([[400, `{"statusCode":400,"error":"BadRequest","message":"${'m'.repeat(100)}"}`], ACCEPTED]);
     const { sink, deadline } = makeSink({ maxBodyBytes: 1024, maxErrorBodyChars: 30 });
     const lineA = JSON.stringify({ id: 'a', pad: 'y'.repeat(700) });
@@ -317,9 +402,11 @@ describe('createDataTapSink: answers that are not retried', () => {
 
     const result = await sink.send({ lines: [lineA, lineB] }, { deadline: deadline() });
 
-    expect(result.unsent).toEqual([lineA]);
+    expect(result.unsent).toEqual([]);
+    expect(result.rejected).toEqual([lineA]);
     expect(result.delivered).toBe(1);
     expect(result.requests).toBe(2);
+    expect(result.rejectedError).toBe(result.error);
     expect(result.error).toBeInstanceOf(DataTapHttpError);
     expect(result.error).toMatchObject({ statusCode: 400, isRetryable: false });
     expect((result.error as DataTapHttpError).body).toBe('{"statusCode":400,"error":"Bad');

@@ -133,6 +133,71 @@ describe('createFanOutSink', () => {
     expect(result.error).toBeUndefined();
   });
 
+  it('returns a line some sink rejected for good in rejected, unless another sink left it unsent', async () => {
+    // a: rejected by the first, delivered by the others: rejected (sending it again cannot help).
+    // b: rejected by the first, unsent by the second: unsent (the second needs it again).
+    // c: delivered everywhere.
+    const tooLarge = new Error('a is too large');
+    const first: Sink = {
+      send: async () => ({
+        delivered: 1,
+        unsent: [],
+        rejected: ['a', 'b'],
+        error: tooLarge,
+        rejectedError: tooLarge,
+        requests: 1,
+        retries: 0,
+      }),
+      close: async () => {},
+    };
+    const second: Sink = {
+      send: async () => ({
+        delivered: 2,
+        unsent: ['b'],
+        error: new Error('b later'),
+        requests: 1,
+        retries: 0,
+      }),
+      close: async () => {},
+    };
+    const sink = createFanOutSink([first, second, createMemorySink()]);
+
+    const result = await sink.send({ lines: ['a', 'b', 'c'] }, { deadline: later() });
+
+    expect(result.delivered).toBe(1);
+    expect(result.rejected).toEqual(['a']);
+    expect(result.unsent).toEqual(['b']);
+    expect(result.rejectedError).toBe(tooLarge);
+    expect(result.error).toBe(tooLarge);
+  });
+
+  it("takes a rejecting sink's error as the rejection's reason when it gives no rejectedError, and names a silent one", async () => {
+    const refusal = new Error('refused');
+    const saysWhy: Sink = {
+      send: async () => ({
+        delivered: 0,
+        unsent: [],
+        rejected: ['a'],
+        error: refusal,
+        requests: 0,
+        retries: 0,
+      }),
+      close: async () => {},
+    };
+    const silent: Sink = {
+      send: async () => ({ delivered: 0, unsent: [], rejected: ['a'], requests: 0, retries: 0 }),
+      close: async () => {},
+    };
+    const told = await createFanOutSink([saysWhy]).send({ lines: ['a'] }, { deadline: later() });
+    expect(told).toMatchObject({ delivered: 0, unsent: [], rejected: ['a'], rejectedError: refusal });
+    const untold = await createFanOutSink([silent]).send({ lines: ['a'] }, { deadline: later() });
+    expect(untold.rejectedError).toBeInstanceOf(DataTapSinkError);
+    expect(untold.rejectedError?.message).toBe('a sink rejected lines without saying why');
+    const none = await createFanOutSink([createMemorySink()]).send({ lines: ['a'] }, { deadline: later() });
+    expect(none).not.toHaveProperty('rejected');
+    expect(none).not.toHaveProperty('rejectedError');
+  });
+
   it('treats a sink that throws as one that sent nothing', async () => {
     const throwing: Sink = {
       send: () => Promise.reject(new Error('bug')),
@@ -169,5 +234,19 @@ describe('createMemorySink', () => {
     ]);
     expect(sink.lines).toEqual(['a', 'b']);
     expect(sink.closed).toBe(false);
+  });
+
+  it('scripts lines rejected for good after the delivered ones, the rest unsent', async () => {
+    const refusal = new Error('too large');
+    const sink = createMemorySink({
+      answer: (_call, index) =>
+        index === 0 ? { deliver: 1, reject: 1, error: refusal } : { deliver: 0, reject: 5 },
+    });
+    const first = await sink.send({ lines: ['a', 'b', 'c'] }, { deadline: 10 });
+    expect(first).toMatchObject({ delivered: 1, rejected: ['b'], unsent: ['c'], rejectedError: refusal });
+    const second = await sink.send({ lines: ['d', 'e'] }, { deadline: 10 });
+    expect(second).toMatchObject({ delivered: 0, rejected: ['d', 'e'], unsent: [] });
+    expect(second.rejectedError?.message).toBe('rejected (scripted)');
+    expect(sink.lines).toEqual(['a']);
   });
 });
