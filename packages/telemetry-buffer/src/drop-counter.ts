@@ -10,6 +10,7 @@ export const DROP_CAUSES: readonly DropCause[] = [
   'serialize',
   'closed',
   'environment-ended',
+  'rejected',
 ];
 
 /** Counts drops by cause: totals for `stats()` and a period for `takeDropReport()`. */

@@ -29,14 +29,17 @@ import type {
  * const deps: TelemetryBufferDeps<MyRecord> = {
  *   flush: async (batch) => {
  *     const result = await sink.send(batch, { deadline: Date.now() + 5000 });
- *     return { unsent: result.unsent };
+ *     return { unsent: result.unsent, rejected: result.rejected };
  *   },
  *   logger: console,
  * };
  * ```
  */
 export interface TelemetryBufferDeps<T> {
-  /** Sends one batch. Reject for "nothing delivered"; return `{ unsent }` for a partial delivery. */
+  /**
+   * Sends one batch. Reject for "nothing delivered"; return `{ unsent }` for lines to retry later and
+   * `{ rejected }` for lines the destination will never take (dropped at once, cause `rejected`).
+   */
   // biome-ignore lint/suspicious/noConfusingVoidType: an async callback that returns nothing is the common case
   flush: (batch: FlushBatch) => Promise<FlushResult | void>;
   /** Serializes one record to one NDJSON line without a newline. Default `JSON.stringify`. */
@@ -71,12 +74,14 @@ interface Flight {
 interface Sent {
   count: number;
   delivered: number;
+  /** Lines the flush returned as `rejected` (dropped for good). */
+  rejected: number;
   failed: boolean;
   error?: unknown;
 }
 
 const ignore = (): void => {};
-const NOTHING_SENT: Sent = { count: 0, delivered: 0, failed: false };
+const NOTHING_SENT: Sent = { count: 0, delivered: 0, rejected: 0, failed: false };
 const TIMED_OUT = Symbol('timed out');
 
 const globalTimers: Timers = {
@@ -120,7 +125,12 @@ function concatEntries(a: Entries, b: Entries): Entries {
  * ```ts
  * const buffer = createTelemetryBuffer(
  *   { maxItems: 1000, maxBytes: 1_000_000, maxAgeMs: 1000, spool: { dir: '/tmp/data-tap-spool', maxBytes: 50_000_000 } },
- *   { flush: async (batch) => ({ unsent: (await sink.send(batch, { deadline })).unsent }) },
+ *   {
+ *     flush: async (batch) => {
+ *       const { unsent, rejected } = await sink.send(batch, { deadline });
+ *       return { unsent, rejected };
+ *     },
+ *   },
  * );
  * await buffer.open();
  * buffer.push(records);
@@ -404,18 +414,32 @@ export function createTelemetryBuffer<T>(
     disarmBackoff();
   }
 
-  function matchUnsent(lines: readonly string[], unsent: readonly string[]): number[] {
+  /**
+   * The indexes of `subset`'s lines in `lines`, matched in order, skipping indexes already `taken`.
+   * A line that is not in the batch after the previous match (a stray or out-of-order line, or one
+   * already taken) is ignored, with a warning naming `list`, and matching goes on with the next.
+   */
+  function matchLines(
+    lines: readonly string[],
+    subset: readonly string[],
+    list: 'unsent' | 'rejected',
+    taken?: ReadonlySet<number>,
+  ): number[] {
     const indexes: number[] = [];
-    let j = 0;
-    for (let i = 0; i < lines.length && j < unsent.length; i++) {
-      if (lines[i] === unsent[j]) {
+    let from = 0;
+    let ignored = 0;
+    for (const text of subset) {
+      let i = from;
+      while (i < lines.length && (lines[i] !== text || taken?.has(i))) i += 1;
+      if (i === lines.length) ignored += 1;
+      else {
         indexes.push(i);
-        j += 1;
+        from = i + 1;
       }
     }
-    if (j < unsent.length) {
-      logger.warn('flush returned unsent lines that are not in the batch (or out of order); ignored them', {
-        ignored: unsent.length - j,
+    if (ignored > 0) {
+      logger.warn(`flush returned ${list} lines that are not in the batch (or out of order); ignored them`, {
+        ignored,
       });
     }
     return indexes;
@@ -431,23 +455,38 @@ export function createTelemetryBuffer<T>(
     for (const [origin, count] of counts) spool.release(origin, count);
   }
 
-  function settle(flight: Flight, requeue: number[], error: unknown, threw: boolean): Sent {
+  function settle(
+    flight: Flight,
+    requeue: number[],
+    rejected: number[],
+    error: unknown,
+    threw: boolean,
+  ): Sent {
     const entries = flight.entries;
     const count = entries.lines.length;
-    const sentCount = count - requeue.length;
+    const sentCount = count - requeue.length - rejected.length;
     delivered += sentCount;
+    // Rejected lines leave for good, counted once: not when a drop drain counted the batch already
+    // (environment-ended), nor while a spooled copy of it is still to be sent again.
+    let dropsRejected = !flight.discarded;
     if (flight.persisted) {
       const at = flight.spooledAt;
       const removed = requeue.length === 0 && at !== undefined && spool?.dropHead(at.seq, at.head) === true;
+      dropsRejected = removed;
       if (sentCount > 0 && !removed) {
         logger.warn('a batch was delivered after drain spooled it at its deadline; it will be sent again', {
           lines: sentCount,
         });
       }
     } else if (!flight.discarded) releaseDelivered(entries, requeue);
+    if (rejected.length > 0 && dropsRejected) {
+      const gone = pick(entries, rejected);
+      drops.add('rejected', gone.lines.length, gone.bytes);
+      logger.debug('flush rejected lines for good; dropped', { rejected: rejected.length, of: count });
+    }
     if (requeue.length === 0) {
       onSuccess();
-      return { count, delivered: sentCount, failed: false };
+      return { count, delivered: sentCount, rejected: rejected.length, failed: false };
     }
     failedFlushes += 1;
     const back = pick(entries, requeue);
@@ -461,7 +500,7 @@ export function createTelemetryBuffer<T>(
     if (threw && failures === 0) logger.warn('flush failed; lines kept at the head', fields);
     else logger.debug('flush failed; lines kept at the head', fields);
     onFailure();
-    return { count, delivered: sentCount, failed: true, error };
+    return { count, delivered: sentCount, rejected: rejected.length, failed: true, error };
   }
 
   function sendBatch(reason: string): Promise<Sent> {
@@ -475,16 +514,20 @@ export function createTelemetryBuffer<T>(
     inFlight = flight;
     flight.done = (async () => {
       let requeue: number[] = [];
+      let rejected: number[] = [];
       let error: unknown;
       let threw = false;
       try {
         const result = await flushFn({ lines: entries.lines, bytes: entries.bytes, reason });
         if (result && result.unsent.length > 0) {
-          requeue = matchUnsent(entries.lines, result.unsent);
+          requeue = matchLines(entries.lines, result.unsent, 'unsent');
           error = new TelemetryBufferError(
             'FLUSH_FAILED',
             `flush left ${result.unsent.length} of ${entries.lines.length} lines unsent`,
           );
+        }
+        if (result?.rejected && result.rejected.length > 0) {
+          rejected = matchLines(entries.lines, result.rejected, 'rejected', new Set(requeue));
         }
       } catch (caught) {
         error = caught;
@@ -492,7 +535,7 @@ export function createTelemetryBuffer<T>(
         requeue = entries.lines.map((_, i) => i);
       }
       if (inFlight === flight) inFlight = undefined;
-      return settle(flight, requeue, error, threw);
+      return settle(flight, requeue, rejected, error, threw);
     })();
     return flight.done;
   }
@@ -586,12 +629,14 @@ export function createTelemetryBuffer<T>(
         let budget = queue.count + backlogRecords();
         let sentBatches = 0;
         let sentRecords = 0;
+        let rejectedRecords = 0;
         let failure: Sent | undefined;
         while (budget > 0) {
           const sent = await sendBatch(reason);
           if (sent.count === 0) break;
           sentBatches += 1;
           sentRecords += sent.delivered;
+          rejectedRecords += sent.rejected;
           budget -= sent.count;
           if (sent.failed) {
             failure = sent;
@@ -605,11 +650,19 @@ export function createTelemetryBuffer<T>(
               reason,
               batches: sentBatches,
               delivered: sentRecords,
+              rejected: rejectedRecords,
               failed: true,
               error: failure.error,
               remaining,
             }
-          : { reason, batches: sentBatches, delivered: sentRecords, failed: false, remaining };
+          : {
+              reason,
+              batches: sentBatches,
+              delivered: sentRecords,
+              rejected: rejectedRecords,
+              failed: false,
+              remaining,
+            };
       });
     },
 

@@ -47,18 +47,29 @@ export interface FlushBatch {
 }
 
 /**
- * What a `flush` callback may return: nothing (all delivered) or the lines it could not deliver,
- * which go back to the head of the buffer, in order. A rejected promise means nothing was delivered.
+ * What a `flush` callback may return: nothing (all delivered), or the lines it did not deliver, in
+ * two lists that never share a line:
+ * - `unsent`: "retry later" (the destination was down, slow, the deadline came): they go back to the
+ *   head of the buffer, in order, and the buffer backs off before the next automatic attempt;
+ * - `rejected`: "will never go" (the destination refuses them for good: a line larger than a request
+ *   may be, a body it answers 400): they leave the buffer at once, for good (released from the spool
+ *   if they came from it, as delivered lines are), counted as dropped with cause `rejected`. A batch
+ *   whose only undelivered lines are rejected is a success: no backoff, the next batch goes at once.
+ *
+ * Each list holds lines of the batch in batch order (matched in order; lines that are not in the
+ * batch are ignored, with a warning). A rejected promise means nothing was delivered.
  *
  * @example
  * ```ts
  * const flush = async (batch: FlushBatch): Promise<FlushResult> => {
  *   const result = await sink.send(batch, { deadline });
- *   return { unsent: result.unsent };
+ *   return { unsent: result.unsent, rejected: result.rejected };
  * };
  * ```
  */
-export type FlushResult = undefined | { readonly unsent: readonly string[] };
+export type FlushResult =
+  | undefined
+  | { readonly unsent: readonly string[]; readonly rejected?: readonly string[] | undefined };
 
 /**
  * What an explicit {@link TelemetryBuffer.flush} did. It never rejects: a failure is reported here.
@@ -75,7 +86,9 @@ export interface FlushOutcome {
   readonly batches: number;
   /** Records delivered by those calls. */
   readonly delivered: number;
-  /** Whether a call failed (rejected or returned unsent lines); the flush stops at the first failure. */
+  /** Records those calls returned as `rejected` (dropped, cause `rejected`; not a failure). */
+  readonly rejected: number;
+  /** Whether a call failed (its promise rejected, or it returned unsent lines); the flush stops at the first failure. */
   readonly failed: boolean;
   /** The rejection, or an error describing the unsent lines, when `failed`. */
   readonly error?: unknown;
@@ -93,7 +106,9 @@ export interface FlushOutcome {
  * - `serialize`: the serializer threw, returned a non-string or a line with a newline;
  * - `closed`: pushed after `close()`, or left in memory at `close()` without a spool;
  * - `environment-ended`: left at a `drain({ leftover: 'drop' })` (the caller's environment, spool
- *   folder included, ends for good: nothing would read a spool), and what `close()` found after it.
+ *   folder included, ends for good: nothing would read a spool), and what `close()` found after it;
+ * - `rejected`: the `flush` callback returned them as `rejected`: the destination will never take
+ *   them (such as a line larger than its request limit), so they are not retried.
  *
  * @example
  * ```ts
@@ -108,7 +123,8 @@ export type DropCause =
   | 'spool-corrupt'
   | 'serialize'
   | 'closed'
-  | 'environment-ended';
+  | 'environment-ended'
+  | 'rejected';
 
 /**
  * Records and bytes counted for one cause.
@@ -160,7 +176,7 @@ export interface BufferStats {
   readonly delivered: number;
   /** Calls made to the `flush` callback. */
   readonly batches: number;
-  /** Calls that rejected or returned unsent lines. */
+  /** Calls whose promise rejected or that returned unsent lines (not those that only returned `rejected` lines). */
   readonly failedFlushes: number;
   /** Gauge: records waiting in memory (not counting the batch in flight). */
   readonly buffered: DropCount;

@@ -2,7 +2,7 @@ import type { FlushBatch, FlushResult } from '../types.js';
 
 /**
  * A scriptable `flush` callback that records what it receives: make the next calls reject, deliver
- * only part of a batch, or wait until released.
+ * only part of a batch, refuse some lines for good, or wait until released.
  *
  * @example
  * ```ts
@@ -22,6 +22,12 @@ export interface FlushRecorder {
   failNext(times?: number, error?: Error): void;
   /** The next call delivers only its first `count` lines and returns the rest as `unsent`. */
   partialNext(count: number): void;
+  /**
+   * The next call returns the lines for which `match(line, index)` is true as `rejected` (never to
+   * be delivered) and delivers the others; with `unsent`, the lines after the first `unsent.deliver`
+   * non-rejected ones come back as `unsent` instead of being delivered.
+   */
+  rejectNext(match: (line: string, index: number) => boolean, unsent?: { deliver: number }): void;
   /** The next call waits until the returned function is called. */
   holdNext(): () => void;
 }
@@ -42,6 +48,11 @@ export function createFlushRecorder(): FlushRecorder {
   const script: Array<
     | { kind: 'fail'; error: Error }
     | { kind: 'partial'; count: number }
+    | {
+        kind: 'reject';
+        match: (line: string, index: number) => boolean;
+        deliver: number;
+      }
     | { kind: 'hold'; gate: Promise<void> }
   > = [];
   return {
@@ -49,12 +60,23 @@ export function createFlushRecorder(): FlushRecorder {
     delivered,
     async flush(batch) {
       calls.push({ lines: [...batch.lines], bytes: batch.bytes, reason: batch.reason });
+      const before = delivered.length;
       const step = script.shift();
       if (step?.kind === 'hold') await step.gate;
       if (step?.kind === 'fail') throw step.error;
       if (step?.kind === 'partial') {
         delivered.push(...batch.lines.slice(0, step.count));
         return { unsent: batch.lines.slice(step.count) };
+      }
+      if (step?.kind === 'reject') {
+        const rejected: string[] = [];
+        const unsent: string[] = [];
+        batch.lines.forEach((line, index) => {
+          if (step.match(line, index)) rejected.push(line);
+          else if (delivered.length - before < step.deliver) delivered.push(line);
+          else unsent.push(line);
+        });
+        return { unsent, rejected };
       }
       delivered.push(...batch.lines);
       return undefined;
@@ -64,6 +86,9 @@ export function createFlushRecorder(): FlushRecorder {
     },
     partialNext(count) {
       script.push({ kind: 'partial', count });
+    },
+    rejectNext(match, unsent) {
+      script.push({ kind: 'reject', match, deliver: unsent?.deliver ?? Number.POSITIVE_INFINITY });
     },
     holdNext() {
       let release = (): void => {};

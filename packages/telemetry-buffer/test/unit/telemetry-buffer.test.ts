@@ -151,6 +151,7 @@ describe('createTelemetryBuffer: triggers', () => {
       reason: 'manual',
       batches: 0,
       delivered: 0,
+      rejected: 0,
       failed: false,
       remaining: 0,
     });
