@@ -2,8 +2,10 @@
  * The shipping half of the extension: telemetry records become envelopes (envelope.ts) pushed into
  * the buffer; the buffer cuts batches of NDJSON lines and hands them to the Data Tap sink; lines the
  * sink could not deliver go back to the buffer (and to the /tmp spool past its memory bound or at
- * shutdown). The lifecycle (extension.ts) builds it once the Init is done and drives it: records
- * in, INVOKE, SHUTDOWN. Nothing here logs per record.
+ * shutdown), except those the tap will never take (a record larger than a request, a body it
+ * refuses for good): the buffer drops and counts them (cause `rejected`, in `dataTaps.dropped`), so
+ * they hold back nothing behind them. The lifecycle (extension.ts) builds it once the Init is done
+ * and drives it: records in, INVOKE, SHUTDOWN. Nothing here logs per record.
  */
 import { createDataTapSink, type DataTapSink, failureKind, type TokenEvent } from '@data-taps/data-tap-sink';
 import type { InvokeEvent, ShutdownEvent } from '@data-taps/extensions-api';
@@ -155,6 +157,8 @@ export async function createPipeline(config: Config, context: PipelineContext): 
   let sendDeadline = () => now() + 2 * config.requestTimeoutMs;
   let tapHealthy = true;
   let lastFailureKind = '';
+  // The kinds of refusal for good already warned about (once per kind: their count is in dataTaps.dropped).
+  const rejectionKinds = new Set<string>();
   // The token: fixed, or renewed in the background before it expires (never logged). Its events
   // (expiring, expired, refused, refresh failed) become records of their own, so users see them.
   const tokenEvents: TokenEvent[] = [];
@@ -213,25 +217,44 @@ export async function createPipeline(config: Config, context: PipelineContext): 
           },
         );
         counters.add({ sent: result.delivered, requests: result.requests, retries: result.retries });
-        if (result.error) {
+        const rejected = result.rejected ?? [];
+        if (rejected.length > 0) {
+          // Records the tap will never take (larger than a request, or a body refused for good): the
+          // buffer drops and counts them (cause `rejected`), so they never hold back the records
+          // behind them. Said once per kind; not a tap failure.
+          const why = result.rejectedError ?? (result.error as Error);
+          const kind = failureKind(why);
+          const fields = { rejected: rejected.length, error: `${why.name}: ${why.message}` };
+          const message =
+            'the Data Tap will never take these records (larger than DATA_TAPS_MAX_REQUEST_BYTES, or refused for good): dropped, counted in dataTaps.dropped (cause rejected)';
+          if (rejectionKinds.has(kind)) logger.debug(message, fields);
+          else {
+            rejectionKinds.add(kind);
+            logger.warn(message, fields);
+          }
+        }
+        if (result.unsent.length > 0) {
           tapHealthy = false;
           counters.add({ failedSends: 1 });
           // Said once per kind of failure (name and status): messages change with every batch.
-          const kind = failureKind(result.error);
+          const error = result.error as Error;
+          const kind = failureKind(error);
           const fields = {
-            error: `${result.error.name}: ${result.error.message}`,
+            error: `${error.name}: ${error.message}`,
             unsent: result.unsent.length,
           };
           if (kind !== lastFailureKind) {
             lastFailureKind = kind;
             logger.warn('the Data Tap did not take a batch; its records are kept and retried', fields);
           } else logger.debug('the Data Tap did not take a batch; its records are kept and retried', fields);
-        } else if (!tapHealthy) {
+        } else if (!tapHealthy && result.delivered > 0) {
+          // (a batch of one line too large for any request makes no request: it says nothing of the tap)
           tapHealthy = true;
           lastFailureKind = '';
           logger.info('the Data Tap takes batches again');
         }
-        return result.unsent.length > 0 ? { unsent: result.unsent } : undefined;
+        if (result.unsent.length === 0 && rejected.length === 0) return undefined;
+        return { unsent: result.unsent, rejected };
       },
     },
   );
