@@ -110,8 +110,8 @@ export interface PipelineContext {
   /** Whether platform records (runtimeDone, report) reach the extension at all. */
   receivesPlatform: boolean;
   /**
-   * Asked before each batch's request is built (thaw-gate.ts: a send due at a thaw waits for the
-   * INVOKE's `next`). Default: the check phase of the loop turn that triggered it.
+   * Asked before each request to the tap is made, retries included (thaw-gate.ts: a request due at a
+   * thaw waits for the INVOKE's `next`). Default: the check phase of the loop turn that triggered it.
    */
   beforeSend?: () => Promise<void>;
 }
@@ -177,7 +177,15 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       gzip: config.gzip,
       requestTimeoutMs: config.requestTimeoutMs,
     },
-    { logger, fetch: httpRequest as unknown as typeof fetch },
+    {
+      logger,
+      // Each request waits at the gate right before it is made: a step of a send (the token, a retry
+      // timer) that went on past a freeze must not make its request ahead of the INVOKE at the thaw.
+      fetch: (async (url: string, init: Parameters<typeof httpRequest>[1]) => {
+        await beforeSend();
+        return httpRequest(url, init);
+      }) as unknown as typeof fetch,
+    },
   );
   // The breaker spares a failing tap while the function runs; at SHUTDOWN (the last chance to send
   // before the environment and its /tmp go) the drain tries the tap whatever the breaker says, with
@@ -205,9 +213,9 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       logger,
       flush: async (batch) => {
         // A batch cut at a thaw (a timer that expired or a tap answer that came while the environment
-        // was frozen) is cut before the loop reads the INVOKE that woke it: its request is built once
-        // that INVOKE was handled and `next` sent (see thaw-gate.ts), so the thaw's work never delays `next`.
-        await beforeSend();
+        // was frozen) is cut before the loop reads the INVOKE that woke it: its request is made once
+        // that INVOKE was handled and `next` sent (the sink's fetch asks the gate, see thaw-gate.ts),
+        // so the thaw's work never delays `next`.
         // The batch id is a digest of the record ids (no hash of the bytes sent).
         const id = batchIdOfEnvelopeLines(batch.lines);
         const result = await sink.send(

@@ -64,6 +64,7 @@ export function createThawGate(deps: ThawGateDeps): ThawGate {
   let held: (() => void)[] = [];
   let timer: unknown;
 
+  const mayGo = () => waitingSince === undefined || now() - waitingSince < QUIET_AFTER_MS;
   const releaseAll = () => {
     if (timer !== undefined) clearTimer(timer);
     timer = undefined;
@@ -91,12 +92,17 @@ export function createThawGate(deps: ThawGateDeps): ThawGate {
     },
     pass() {
       return new Promise<void>((resolve) => {
-        if (waitingSince === undefined || now() - waitingSince < QUIET_AFTER_MS) {
-          immediate(resolve);
+        const hold = () => {
+          held.push(resolve);
+          if (timer === undefined) armHold();
+        };
+        if (!mayGo()) {
+          hold();
           return;
         }
-        held.push(resolve);
-        if (timer === undefined) armHold();
+        // Asked again in the check phase: the environment may have frozen in between (`next` was
+        // out and the runtime done), and the check phase then runs at the thaw, before the INVOKE.
+        immediate(() => (mayGo() ? resolve() : hold()));
       });
     },
   };

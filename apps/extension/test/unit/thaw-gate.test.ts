@@ -97,6 +97,23 @@ describe('createThawGate', () => {
     expect(loop.pendingTimers()).toEqual([]);
   });
 
+  it('holds a send let go just before a freeze whose check phase runs at the thaw', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    gate.waiting(); // `next` out; the background flush asks at once
+    const send = tracked(gate.pass());
+    loop.advance(15_000); // frozen before the check phase ran; it runs at the thaw, before the INVOKE
+    loop.runImmediates();
+    await settle();
+    expect(send.passed).toBe(false);
+    expect(loop.pendingTimers()).toEqual([HOLD_MS]);
+    gate.arrived();
+    gate.waiting();
+    loop.runImmediates();
+    await settle();
+    expect(send.passed).toBe(true);
+  });
+
   it('lets a held send go after HOLD_MS when no event comes (a long handler, nothing frozen)', async () => {
     const loop = fakeLoop();
     const gate = createThawGate(loop.deps);
