@@ -545,7 +545,21 @@ export function createTelemetryBuffer<T>(
     try {
       ensureSpoolOpen(target);
     } catch (error) {
-      logger.error('spool unavailable; nothing spooled', { error: String(error) });
+      // Nothing can be kept for a next Init: what is left is dropped, and counted.
+      const left = queue.takeAll();
+      let records = left.lines.length;
+      let bytes = left.bytes;
+      const abandoned = inFlight;
+      if (abandoned?.abandoned && !abandoned.persisted) {
+        abandoned.persisted = true;
+        records += abandoned.entries.lines.length;
+        bytes += abandoned.entries.bytes;
+      }
+      drops.add('spool-error', records, bytes);
+      logger.error('spool unavailable; the records left in memory are dropped', {
+        records,
+        error: String(error),
+      });
       return;
     }
     let entries = queue.takeAll();

@@ -247,6 +247,55 @@ describe('spool: overflow past capacity', () => {
   });
 });
 
+describe('spool: a folder that cannot be used', () => {
+  it('counts what the drain leaves as spool-error, once, instead of losing it', async () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const { logger, messages } = recordingLogger();
+    const { buffer } = harness(
+      {
+        maxItems: 10,
+        maxBytes: 10_000,
+        capacity: { maxRecords: 100, maxBytes: 100_000 },
+        spool: { dir: join(file, 'spool') },
+        autoFlush: false,
+      },
+      { logger },
+    );
+    await expect(buffer.open()).rejects.toThrow();
+    buffer.push(records(0, 3));
+    const drained = await buffer.drain({ deadlineMs: 0 }); // no time left: nothing is sent
+    expect(drained).toMatchObject({ delivered: 0, remaining: 0, spooled: 0 });
+    expect(buffer.stats().dropped.byCause['spool-error']).toBe(3);
+    expect(messages).toContain('spool unavailable; the records left in memory are dropped');
+    await buffer.close();
+    expect(buffer.stats().dropped.records).toBe(3);
+  });
+
+  it('counts a batch still in flight at the deadline with what is left, and requeues nothing after', async () => {
+    const file = join(dir, 'another-file');
+    writeFileSync(file, 'not a folder');
+    const { buffer, clock, recorder } = harness({
+      maxItems: 2,
+      maxBytes: 10_000,
+      capacity: { maxRecords: 100, maxBytes: 100_000 },
+      spool: { dir: join(file, 'spool') },
+      autoFlush: false,
+    });
+    await expect(buffer.open()).rejects.toThrow();
+    const release = recorder.holdNext();
+    buffer.push(records(0, 5));
+    const draining = buffer.drain({ deadlineMs: clock.now() + 100 });
+    await clock.advance(100);
+    expect(await draining).toMatchObject({ delivered: 0, remaining: 0, spooled: 0 });
+    expect(buffer.stats().dropped.byCause['spool-error']).toBe(5); // 2 in flight, 3 in memory
+    release();
+    await buffer.whenIdle();
+    await buffer.close();
+    expect(buffer.stats()).toMatchObject({ buffered: { records: 0 }, dropped: { records: 5 } });
+  });
+});
+
 describe('spool: restart and replay', () => {
   async function firstRun(count: number, options: { segmentBytes?: number } = {}) {
     const first = harness({
