@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createFakeExtensionsApi, type FakeExtensionsApi } from '@data-taps/extensions-api/testing';
 import { createFakeTelemetryApi, type FakeTelemetryApi } from '@data-taps/telemetry-receiver/testing';
+import { runExtension } from '../../src/extension.js';
+import { registerFromEnvironment } from '../../src/register.js';
 
 export const TOKEN = 'tok-SECRET-1234567890';
 
@@ -183,6 +185,28 @@ export function invocationRecords(requestId: string, lines: string[], at = Date.
 }
 
 /** Polls until `check` holds (no timing assertion: the test timeout bounds it). */
+/** Runs the extension against a {@link setup}'s Lambda, tap and workspace, with more variables. */
+export function startExtension(
+  { lambda, tap, ws }: Awaited<ReturnType<typeof setup>>,
+  extra: Record<string, string> = {},
+  signal?: AbortSignal,
+) {
+  const env = lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, extra);
+  return runExtension({
+    env,
+    logFd: ws.logFd,
+    registration: registerFromEnvironment(env, undefined),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** Resolves once the extension registered, subscribed and waits in its first `next`. */
+export async function ready(lambda: Awaited<ReturnType<typeof startLambda>>): Promise<void> {
+  await lambda.api.waitForRegistrations(1);
+  await until(() => lambda.telemetry.subscriptions.length === 1);
+  await lambda.api.waitForIdle();
+}
+
 export async function until(check: () => boolean, stepMs = 5): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, stepMs));
 }

@@ -7,6 +7,7 @@ import {
   invocationRecords,
   type LambdaOptions,
   lambdaEnv,
+  ready,
   setup as setupLambda,
   startLambda,
   type Tap,
@@ -39,12 +40,6 @@ function start(
     registration: registerFromEnvironment(env, undefined),
     ...(signal ? { signal } : {}),
   });
-}
-
-async function ready(lambda: Lambda) {
-  await lambda.api.waitForRegistrations(1);
-  await until(() => lambda.telemetry.subscriptions.length === 1);
-  await lambda.api.waitForIdle();
 }
 
 const byType = (lines: Record<string, unknown>[], type: string) => lines.filter((l) => l['type'] === type);

@@ -5,12 +5,11 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runExtension } from '../../src/extension.js';
-import { registerFromEnvironment } from '../../src/register.js';
 import {
   invocationRecords,
-  lambdaEnv,
+  ready,
   setup as setupLambda,
+  startExtension,
   type Tap,
   TOKEN,
   until,
@@ -24,19 +23,7 @@ afterEach(async () => {
 
 type Setup = Awaited<ReturnType<typeof setupLambda>>;
 
-function start({ lambda, tap, ws }: Setup, extra: Record<string, string> = {}) {
-  const env = lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, {
-    DATA_TAPS_FLUSH_STRATEGY: 'background',
-    ...extra,
-  });
-  return runExtension({ env, logFd: ws.logFd, registration: registerFromEnvironment(env, undefined) });
-}
-
-async function ready({ lambda }: Setup) {
-  await lambda.api.waitForRegistrations(1);
-  await until(() => lambda.telemetry.subscriptions.length === 1);
-  await lambda.api.waitForIdle();
-}
+const BACKGROUND = { DATA_TAPS_FLUSH_STRATEGY: 'background' };
 
 /** One invocation with `lines` function lines of ~1 KB, all its records delivered. */
 async function invocation({ lambda }: Setup, requestId: string, lines: number) {
@@ -63,8 +50,8 @@ describe('SHUTDOWN with reason spindown: what cannot be sent is lost, and counte
   it('counts what a failing tap did not take as dropped (environment-ended), not spooled, and leaves no spool', async () => {
     const world = await setupLambda(cleanups);
     world.tap.answer(() => ({ status: 500 }));
-    const running = start(world);
-    await ready(world);
+    const running = startExtension(world, BACKGROUND);
+    await ready(world.lambda);
     await invocation(world, 's1', 10);
     await until(() => world.tap.requests.length > 0);
     await world.lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1200 });
@@ -83,8 +70,8 @@ describe('SHUTDOWN with reason spindown: what cannot be sent is lost, and counte
     const world = await setupLambda(cleanups);
     // The tap fails every body bigger than a few lines: the records never go, a lone drop record does.
     world.tap.answer((req) => ({ status: Number(req.headers['content-length']) > 4_000 ? 500 : 200 }));
-    const running = start(world);
-    await ready(world);
+    const running = startExtension(world, BACKGROUND);
+    await ready(world.lambda);
     await invocation(world, 's1', 20);
     await until(() => world.tap.requests.some((r) => r.status === 500));
     await world.lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1500 });
@@ -105,8 +92,8 @@ describe('SHUTDOWN with reason spindown: what cannot be sent is lost, and counte
 
   it('delivers everything to a healthy tap and drops nothing', async () => {
     const world = await setupLambda(cleanups);
-    const running = start(world);
-    await ready(world);
+    const running = startExtension(world, BACKGROUND);
+    await ready(world.lambda);
     await invocation(world, 's1', 5);
     await world.lambda.api.shutdown({ reason: 'spindown', deadlineMs: Date.now() + 1500 });
     expect(await running).toBe(0);
@@ -124,8 +111,8 @@ describe('SHUTDOWN with reason timeout or failure (a reset: the same /tmp, Init 
     it(`${reason}: spools what a failing tap did not take, drops nothing`, async () => {
       const world = await setupLambda(cleanups);
       world.tap.answer(() => ({ status: 500 }));
-      const running = start(world);
-      await ready(world);
+      const running = startExtension(world, BACKGROUND);
+      await ready(world.lambda);
       await invocation(world, 't1', 10);
       await until(() => world.tap.requests.length > 0);
       await world.lambda.api.shutdown({ reason, deadlineMs: Date.now() + 1200 });

@@ -5,12 +5,11 @@
  * head and retried it with backoff until SHUTDOWN, and every record behind it waited there too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { runExtension } from '../../src/extension.js';
-import { registerFromEnvironment } from '../../src/register.js';
 import {
   invocationRecords,
-  lambdaEnv,
+  ready,
   setup as setupLambda,
+  startExtension,
   type Tap,
   TOKEN,
   until,
@@ -24,19 +23,7 @@ afterEach(async () => {
 
 type Setup = Awaited<ReturnType<typeof setupLambda>>;
 
-function start({ lambda, tap, ws }: Setup) {
-  const env = lambdaEnv(lambda.api.runtimeApi, tap.url, ws.spoolDir, {
-    DATA_TAPS_FLUSH_STRATEGY: 'background',
-    DATA_TAPS_MAX_REQUEST_BYTES: '65536',
-  });
-  return runExtension({ env, logFd: ws.logFd, registration: registerFromEnvironment(env, undefined) });
-}
-
-async function ready({ lambda }: Setup) {
-  await lambda.api.waitForRegistrations(1);
-  await until(() => lambda.telemetry.subscriptions.length === 1);
-  await lambda.api.waitForIdle();
-}
+const ENV = { DATA_TAPS_FLUSH_STRATEGY: 'background', DATA_TAPS_MAX_REQUEST_BYTES: '65536' };
 
 /** One invocation logging `lines`, all its records delivered to the extension. */
 async function invocation({ lambda }: Setup, requestId: string, lines: string[]) {
@@ -76,8 +63,8 @@ const small = (requestId: string) => [0, 1, 2].map((i) => `${requestId} line ${i
 describe('a record the tap will never take', () => {
   it('a log line larger than DATA_TAPS_MAX_REQUEST_BYTES is dropped and counted (rejected); everything behind it goes at once', async () => {
     const world = await setupLambda(cleanups);
-    const running = start(world);
-    await ready(world);
+    const running = startExtension(world, ENV);
+    await ready(world.lambda);
     const huge = (requestId: string) => `${requestId} huge ${'h'.repeat(200_000)}\n`;
     const ids = ['u1', 'u2', 'u3', 'u4', 'u5'];
     for (const id of ids) {
@@ -119,8 +106,8 @@ describe('a record the tap will never take', () => {
         ? { status: 400, body: JSON.stringify({ statusCode: 400, message: 'BadRequest' }) }
         : { status: 200 },
     );
-    const running = start(world);
-    await ready(world);
+    const running = startExtension(world, ENV);
+    await ready(world.lambda);
     await invocation(world, 'b1', small('b1'));
     await until(() => world.tap.requests.length > 0);
     const refused = (world.tap.requests[0]?.lines ?? []).map((l) => String(l['record']));
