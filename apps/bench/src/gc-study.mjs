@@ -14,15 +14,15 @@ import { runOverhead } from './overhead.mjs';
 import { quantile } from './stats.mjs';
 import { startBenchTap } from './tap.mjs';
 
-/** The variants: a label and the flags dropped (null: the layer as built). */
+/**
+ * The variants: a label, the run-time flags dropped (null: the layer as built), and whether the
+ * launcher's `--no-memory-reducer` is taken off.
+ */
 const VARIANTS = /** @type {const} */ ([
-  ['as built', null],
-  ['without --optimize-for-size', ['--optimize-for-size']],
-  ['memory reducer off only', ['--optimize-for-size', '--semi-space-growth-factor=1']],
-  [
-    'no tuning (node’s defaults)',
-    ['--optimize-for-size', '--semi-space-growth-factor=1', '--no-memory-reducer'],
-  ],
+  ['as built', null, false],
+  ['without --optimize-for-size', ['--optimize-for-size'], false],
+  ['memory reducer off only', ['--optimize-for-size', '--semi-space-growth-factor=1'], false],
+  ['no tuning (node’s defaults)', ['--optimize-for-size', '--semi-space-growth-factor=1'], true],
 ]);
 
 const { values } = parseArgs({
@@ -41,12 +41,12 @@ const token = `gc-study-${process.pid}-${Date.now()}`;
 const tap = await startBenchTap(token);
 try {
   /** @type {{ label: string, layer: string }[]} */
-  const variants = VARIANTS.map(([label, dropped], i) => ({
+  const variants = VARIANTS.map(([label, dropped, memoryReducer], i) => ({
     label,
     layer:
       dropped === null
         ? layers.dataTaps
-        : layerVariant(layers.dataTaps, `gc-${i}`, { droppedGcFlags: dropped }),
+        : layerVariant(layers.dataTaps, `gc-${i}`, { droppedGcFlags: dropped, memoryReducer }),
   }));
   variants.unshift({ label: 'no-op extension (baseline)', layer: layers.noop });
   /** @type {Map<string, number[]>} */

@@ -69,10 +69,12 @@ const LAUNCHER = 'extensions/data-taps-lambda-extension';
 const ENTRY = 'data-taps-lambda-extension/index.cjs';
 /** The launcher's exec line, where a variant adds node flags. */
 const EXEC = 'exec node ';
+/** The flag the launcher passes node (apps/extension/layer/extensions/data-taps-lambda-extension). */
+const NO_MEMORY_REDUCER = '--no-memory-reducer ';
 
 /**
  * A copy of the built extension's layer (next to it, removed by `cleanup()`) whose launcher starts
- * node with more flags, and whose entry makes `v8.setFlagsFromString` ignore some of the flags the
+ * node with more flags (or without its `--no-memory-reducer`: `memoryReducer: true`), and whose entry makes `v8.setFlagsFromString` ignore some of the flags the
  * extension's run-time GC tuning (apps/extension/src/gc-tuning.ts) sets: `'all'`, or the ones listed
  * (main.cjs takes the patched function when it loads).
  *
@@ -82,16 +84,23 @@ const EXEC = 'exec node ';
  * ```
  * @param {string} dataTaps the built layer (`prepareLayers().dataTaps`)
  * @param {string} suffix names the copy
- * @param {{ nodeFlags?: string, droppedGcFlags?: 'all' | readonly string[] }} variant
+ * @param {{ nodeFlags?: string, memoryReducer?: boolean, droppedGcFlags?: 'all' | readonly string[] }} variant
  * @returns {string} the copy's folder
  */
 export function layerVariant(dataTaps, suffix, variant) {
   const layer = `${dataTaps}-${suffix}`;
   cpSync(dataTaps, layer, { recursive: true });
-  if (variant.nodeFlags) {
-    const launcher = readFileSync(join(layer, LAUNCHER), 'utf8');
+  if (variant.nodeFlags || variant.memoryReducer) {
+    let launcher = readFileSync(join(layer, LAUNCHER), 'utf8');
     if (!launcher.includes(EXEC)) throw new Error(`the launcher no longer has "${EXEC}": update layers.mjs`);
-    writeFileSync(join(layer, LAUNCHER), launcher.replace(EXEC, `${EXEC}${variant.nodeFlags} `));
+    if (variant.memoryReducer) {
+      if (!launcher.includes(`${EXEC}${NO_MEMORY_REDUCER}`)) {
+        throw new Error(`the launcher no longer passes ${NO_MEMORY_REDUCER}: update layers.mjs`);
+      }
+      launcher = launcher.replace(`${EXEC}${NO_MEMORY_REDUCER}`, EXEC);
+    }
+    if (variant.nodeFlags) launcher = launcher.replace(EXEC, `${EXEC}${variant.nodeFlags} `);
+    writeFileSync(join(layer, LAUNCHER), launcher);
   }
   const dropped = variant.droppedGcFlags;
   if (dropped !== undefined) {

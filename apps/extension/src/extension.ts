@@ -27,7 +27,7 @@ import { httpRequest } from './http-request.js';
 import { createLogger, type ExtensionLogger, type Logger } from './logger.js';
 import { createPipeline, type Pipeline } from './pipeline.js';
 import type { Registration, RegistrationOutcome } from './register.js';
-import { createThawGate } from './thaw-gate.js';
+import { createGatedQueue, createThawGate } from './thaw-gate.js';
 
 /** What the entry gives the extension. */
 export interface RunOptions {
@@ -172,6 +172,12 @@ async function runShipping(
   const early: TelemetryRecord[][] = [];
   // Set when no pipeline can be built: records are then acknowledged and let go.
   let discarding = false;
+  // Background sends and batches due at a thaw wait for the INVOKE's `next` (see thaw-gate.ts).
+  const gate = createThawGate({ now });
+  // Batches that came while the extension waited for an event (at a thaw: often just before the
+  // INVOKE that woke it) are acknowledged at once and made into envelopes once `next` is out again,
+  // in order.
+  const batches = createGatedQueue(gate, logger);
   const listener = createTelemetryListener(
     {
       address: config.receiverAddress,
@@ -182,7 +188,8 @@ async function runShipping(
     },
     {
       onBatch: (records) => {
-        if (pipeline) pipeline.receive(records);
+        const into = pipeline;
+        if (into) batches.run(() => into.receive(records));
         else if (!discarding) early.push(records);
       },
       logger,
@@ -266,8 +273,6 @@ async function runShipping(
   // Init ends with the first `next`: it goes out now. The pipeline is built after it, beside the
   // runtime's own start, and before the first event is handled; records that arrive meanwhile wait
   // in `early`.
-  // Background sends due at a thaw wait for the INVOKE's `next` (see thaw-gate.ts).
-  const gate = createThawGate({ now });
   let nextEvent = nextOrStop(client, options.signal);
   gate.waiting();
   nextEvent.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
@@ -283,7 +288,7 @@ async function runShipping(
       now,
       listenerStats: () => listener.stats(),
       receivesPlatform: subscribed && config.telemetry.types.includes('platform'),
-      beforeSend: () => gate.pass(),
+      gate,
     });
   } catch (error) {
     // Such as a token source whose module is missing from the layer: the function must not pay for it.
@@ -309,6 +314,8 @@ async function runShipping(
   // buffer: from close() on it hands nothing more over, a batch still on its way is refused (503)
   // rather than acknowledged and lost in a closed buffer.
   const stop = async (deadlineMs: number, reason?: string) => {
+    gate.release();
+    await batches.idle();
     await ready.finish(deadlineMs, reason);
     await listener.close();
   };
@@ -330,6 +337,9 @@ async function runShipping(
       return 0;
     }
     if (event.eventType === 'SHUTDOWN') {
+      // the batches held at the thaw go into the buffer before the drain
+      gate.release();
+      await batches.idle();
       await ready.shutdown(event);
       await listener.close(); // as in stop(): right after the buffer closed
       return 0;

@@ -1,3 +1,5 @@
+import { describeError } from './describe-error.js';
+
 /**
  * Keeps the extension's background work from running ahead of the INVOKE that thawed the
  * environment.
@@ -11,7 +13,10 @@
  * in the sandbox at 1 invocation/s: a tap answer then a new request before the INVOKE at almost every
  * thaw, post-runtime p50 0.3-0.9 ms and p90 2.4-4.3 ms (the no-op extension's: 0 and 0-1 ms).
  *
- * The gate: background sends ask {@link ThawGate.pass} before they build a request. While the
+ * The gate: background work asks {@link ThawGate.pass} first: a send before it builds its request
+ * body (and again before the request is made), a telemetry batch that arrives while the extension
+ * waits before it is made into envelopes (see extension.ts and pipeline.ts). A tap answer is not
+ * held: the sink's request timeout, due at the thaw, would take a held answer for none. While the
  * extension waits for an event and its `next` went out more than {@link QUIET_AFTER_MS} ago (the
  * environment may have been frozen since: it cannot tell), a send waits until the next event was
  * handled and `next` is out again, or {@link HOLD_MS} (a long handler, with the extension idle beside
@@ -34,8 +39,15 @@ export interface ThawGate {
   waiting(): void;
   /** An event arrived (until the next {@link ThawGate.waiting}, sends are not held). */
   arrived(): void;
-  /** Resolves when a background send may build its request. */
+  /** Lets everything held go now (a SHUTDOWN: no `next` follows). */
+  release(): void;
+  /** Resolves when background work (a send, a telemetry batch) may run. */
   pass(): Promise<void>;
+  /**
+   * Whether background work would be held now: the extension waits for an event and `next` went out
+   * more than {@link QUIET_AFTER_MS} ago (the environment may have been frozen since).
+   */
+  holds(): boolean;
 }
 
 /** Timers the gate uses (the global ones by default; tests pass fakes). */
@@ -90,6 +102,11 @@ export function createThawGate(deps: ThawGateDeps): ThawGate {
     arrived() {
       waitingSince = undefined;
     },
+    release() {
+      waitingSince = undefined;
+      releaseAll();
+    },
+    holds: () => !mayGo(),
     pass() {
       return new Promise<void>((resolve) => {
         const hold = () => {
@@ -105,5 +122,45 @@ export function createThawGate(deps: ThawGateDeps): ThawGate {
         immediate(() => (mayGo() ? resolve() : hold()));
       });
     },
+  };
+}
+
+/** Work run in order behind a gate (see {@link createGatedQueue}). */
+export interface GatedQueue {
+  /** Runs `task` now when nothing waits and the gate does not hold; else after the work before it. */
+  run(task: () => void): void;
+  /** Resolves when every task given so far has run. */
+  idle(): Promise<void>;
+}
+
+/**
+ * Runs tasks in the order given, each at once unless the gate holds (or earlier tasks still wait):
+ * the telemetry batches that arrive at a thaw, before the INVOKE that woke the environment, are made
+ * into envelopes once `next` is out again. A task that throws (not expected: receiving takes what the
+ * listener validated) is logged as an error; the next ones still run.
+ * @example
+ * const batches = createGatedQueue(gate, logger);
+ * batches.run(() => pipeline.receive(records));
+ */
+export function createGatedQueue(
+  gate: Pick<ThawGate, 'pass' | 'holds'>,
+  logger: { error(message: string, fields: Record<string, unknown>): void },
+): GatedQueue {
+  const onError = (error: unknown) =>
+    logger.error('telemetry records held at a thaw could not be buffered', { error: describeError(error) });
+  let tail: Promise<void> | undefined;
+  return {
+    run(task) {
+      if (tail === undefined && !gate.holds()) {
+        task();
+        return;
+      }
+      const turn = (tail ?? gate.pass()).then(task).catch(onError);
+      tail = turn;
+      void turn.then(() => {
+        if (tail === turn) tail = undefined;
+      });
+    },
+    idle: () => tail ?? Promise.resolve(),
   };
 }

@@ -39,7 +39,7 @@ async function pipelineWithTap(): Promise<{
     now: Date.now,
     listenerStats: () => ({}) as never,
     receivesPlatform: true,
-    beforeSend: async () => {},
+    gate: { pass: async () => {}, holds: () => false },
   });
   await pipeline.open();
   // The Init's records came: only invocations are in question.

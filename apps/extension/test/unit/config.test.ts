@@ -305,6 +305,7 @@ describe('loadConfig', () => {
       now: Date.now,
       listenerStats: () => ({}) as never,
       receivesPlatform: true,
+      gate: { pass: async () => {}, holds: () => false },
     };
     const dimensions: Record<string, (string | undefined)[]> = {
       DATA_TAPS_GZIP: ['false', 'true'],

@@ -67,7 +67,7 @@ describe('the launcher and the function’s NODE_OPTIONS', () => {
     expect(launch("--title='a b'")).toBe('NODE_OPTIONS unset');
   });
 
-  it('starts the real node with none of them: an absolute preload does not run, an invalid option does not stop it', () => {
+  it('starts the real node with none of them (only its own --no-memory-reducer): an absolute preload does not run, an invalid option does not stop it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dt-launcher-layer-'));
     try {
       mkdirSync(join(dir, 'extensions'));
@@ -91,7 +91,7 @@ describe('the launcher and the function’s NODE_OPTIONS', () => {
         expect(JSON.parse(run.stdout), nodeOptions).toEqual({
           nodeOptions: null,
           preloaded: false,
-          execArgv: [],
+          execArgv: ['--no-memory-reducer'],
           name: 'data-taps-lambda-extension',
         });
       }
@@ -100,7 +100,7 @@ describe('the launcher and the function’s NODE_OPTIONS', () => {
     }
   });
 
-  it('passes node no V8 flag at any memory size (they cost node its code cache) and sets glibc’s malloc', () => {
+  it('passes node one V8 flag at every memory size, the memory reducer off (heap flags would cost node its code cache), and sets glibc’s malloc', () => {
     const args = (memory?: string) => {
       const env: Record<string, string> = { PATH: `${bin}:/usr/bin:/bin` };
       if (memory !== undefined) env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'] = memory;
@@ -110,7 +110,9 @@ describe('the launcher and the function’s NODE_OPTIONS', () => {
       return { args: lines[1], malloc: lines[2] };
     };
     for (const memory of ['128', '512', '1024', '10240', undefined]) {
-      expect(args(memory).args).toMatch(/^args=\S+index\.cjs data-taps-lambda-extension$/);
+      expect(args(memory).args).toMatch(
+        /^args=--no-memory-reducer \S+index\.cjs data-taps-lambda-extension$/,
+      );
     }
     expect(args('128').malloc).toBe('malloc=2/65536');
   });

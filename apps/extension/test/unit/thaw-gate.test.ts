@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createThawGate, FROZEN_LATENESS_MS, HOLD_MS, QUIET_AFTER_MS } from '../../src/thaw-gate.js';
+import {
+  createGatedQueue,
+  createThawGate,
+  FROZEN_LATENESS_MS,
+  HOLD_MS,
+  QUIET_AFTER_MS,
+} from '../../src/thaw-gate.js';
 
 /** A clock, timers and an immediate queue the test runs by hand: nothing waits on real time. */
 function fakeLoop() {
@@ -147,5 +153,97 @@ describe('createThawGate', () => {
     loop.fireDue();
     await settle();
     expect(send.passed).toBe(true);
+  });
+});
+
+describe('createThawGate: holds() and release()', () => {
+  it('says it holds exactly when a pass would be held: waiting, and `next` out for QUIET_AFTER_MS', () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    expect(gate.holds()).toBe(false); // no `next` yet
+    gate.waiting();
+    loop.advance(QUIET_AFTER_MS - 1);
+    expect(gate.holds()).toBe(false);
+    loop.advance(1);
+    expect(gate.holds()).toBe(true);
+    gate.arrived();
+    expect(gate.holds()).toBe(false);
+  });
+
+  it('lets everything held go at once on release() (a SHUTDOWN: no `next` follows), timer cleared', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    gate.waiting();
+    loop.advance(QUIET_AFTER_MS + 1_000);
+    const held = [tracked(gate.pass()), tracked(gate.pass())];
+    await settle();
+    expect(loop.pendingTimers()).toEqual([HOLD_MS]);
+    gate.release();
+    await settle();
+    expect(held.map((h) => h.passed)).toEqual([true, true]);
+    expect(loop.pendingTimers()).toEqual([]);
+    expect(gate.holds()).toBe(false);
+  });
+});
+
+describe('createGatedQueue: telemetry batches at a thaw', () => {
+  it('runs a task at once while the gate does not hold', () => {
+    const loop = fakeLoop();
+    const queue = createGatedQueue(createThawGate(loop.deps), { error: () => {} });
+    const ran: number[] = [];
+    queue.run(() => ran.push(1));
+    expect(ran).toEqual([1]);
+  });
+
+  it('holds tasks while the gate holds, then runs them in order (later ones behind them), after `next`', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    const queue = createGatedQueue(gate, { error: () => {} });
+    const ran: number[] = [];
+    gate.waiting();
+    loop.advance(QUIET_AFTER_MS + 11_000); // frozen, then thawed: batches come before the INVOKE
+    queue.run(() => ran.push(1));
+    queue.run(() => ran.push(2));
+    gate.arrived(); // the INVOKE: a batch now still goes behind the held ones
+    queue.run(() => ran.push(3));
+    await settle();
+    expect(ran).toEqual([]);
+    gate.waiting(); // `next` is out
+    loop.runImmediates();
+    await queue.idle();
+    expect(ran).toEqual([1, 2, 3]);
+    queue.run(() => ran.push(4)); // nothing waits any more: at once
+    expect(ran).toEqual([1, 2, 3, 4]);
+  });
+
+  it('reports a task that throws and still runs the ones behind it', async () => {
+    const loop = fakeLoop();
+    const gate = createThawGate(loop.deps);
+    const errors: unknown[] = [];
+    const queue = createGatedQueue(gate, { error: (message, fields) => errors.push({ message, ...fields }) });
+    const ran: number[] = [];
+    gate.waiting();
+    loop.advance(QUIET_AFTER_MS);
+    queue.run(() => {
+      throw new Error('boom');
+    });
+    queue.run(() => ran.push(2));
+    gate.release();
+    await queue.idle();
+    await settle();
+    expect(errors).toEqual([
+      {
+        message: 'telemetry records held at a thaw could not be buffered',
+        error: expect.stringContaining('boom'),
+      },
+    ]);
+    expect(ran).toEqual([2]);
+  });
+
+  it('is idle at once when nothing was held', async () => {
+    const loop = fakeLoop();
+    await expect(
+      createGatedQueue(createThawGate(loop.deps), { error: () => {} }).idle(),
+    ).resolves.toBeUndefined();
   });
 });
