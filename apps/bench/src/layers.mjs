@@ -74,9 +74,10 @@ const NO_MEMORY_REDUCER = '--no-memory-reducer ';
 
 /**
  * A copy of the built extension's layer (next to it, removed by `cleanup()`) whose launcher starts
- * node with more flags (or without its `--no-memory-reducer`: `memoryReducer: true`), and whose entry makes `v8.setFlagsFromString` ignore some of the flags the
- * extension's run-time GC tuning (apps/extension/src/gc-tuning.ts) sets: `'all'`, or the ones listed
- * (main.cjs takes the patched function when it loads).
+ * node with more flags (or without its `--no-memory-reducer`: `memoryReducer: true`), and whose
+ * entry makes `v8.setFlagsFromString` ignore some of the flags the extension's run-time GC tuning
+ * (apps/extension/src/gc-tuning.ts) sets: `'all'`, or the ones listed (main.cjs takes the patched
+ * function when it loads).
  *
  * @example
  * ```js

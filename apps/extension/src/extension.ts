@@ -178,6 +178,12 @@ async function runShipping(
   // INVOKE that woke it) are acknowledged at once and made into envelopes once `next` is out again,
   // in order.
   const batches = createGatedQueue(gate, logger);
+  // No `next` follows a SHUTDOWN or a stop: the batches held at the thaw go into the buffer before
+  // the drain.
+  const takeHeldBatches = async () => {
+    gate.release();
+    await batches.idle();
+  };
   const listener = createTelemetryListener(
     {
       address: config.receiverAddress,
@@ -314,8 +320,7 @@ async function runShipping(
   // buffer: from close() on it hands nothing more over, a batch still on its way is refused (503)
   // rather than acknowledged and lost in a closed buffer.
   const stop = async (deadlineMs: number, reason?: string) => {
-    gate.release();
-    await batches.idle();
+    await takeHeldBatches();
     await ready.finish(deadlineMs, reason);
     await listener.close();
   };
@@ -337,9 +342,7 @@ async function runShipping(
       return 0;
     }
     if (event.eventType === 'SHUTDOWN') {
-      // the batches held at the thaw go into the buffer before the drain
-      gate.release();
-      await batches.idle();
+      await takeHeldBatches();
       await ready.shutdown(event);
       await listener.close(); // as in stop(): right after the buffer closed
       return 0;

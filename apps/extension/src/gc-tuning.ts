@@ -5,9 +5,9 @@ export const SMALL_FUNCTION_MEMORY_MB = 1024;
 
 /**
  * Tunes V8's garbage collector for an extension that lives beside the function, at run time: a
- * heap-sizing V8 flag on the command line would make Node 20 and 22 compile their own modules without their code
- * cache (~10-15 ms more per cold start), and loading `node:v8` costs ~3 ms, so this runs once the
- * first `next` is out (off the Init's path).
+ * heap-sizing V8 flag on the command line would make Node 20 and 22 compile their own modules
+ * without their code cache (~10-15 ms more per cold start), and loading `node:v8` costs ~3 ms, so
+ * this runs once the first `next` is out (off the Init's path).
  *
  * - Below 1,024 MB (Lambda counts the extension's memory in the function's): the young generation
  *   stays at its initial size instead of growing to 32 MB in a log burst, and the heap grows as for a

@@ -9,12 +9,7 @@
  */
 import { createDataTapSink, type DataTapSink, failureKind, type TokenEvent } from '@data-taps/data-tap-sink';
 import type { InvokeEvent, ShutdownEvent } from '@data-taps/extensions-api';
-import {
-  createTelemetryBuffer,
-  type DropReport,
-  type TelemetryBuffer,
-  type Timers,
-} from '@data-taps/telemetry-buffer';
+import { createTelemetryBuffer, type DropReport, type TelemetryBuffer } from '@data-taps/telemetry-buffer';
 import type { ListenerStats, TelemetryRecord } from '@data-taps/telemetry-receiver';
 import type { Config } from './config.js';
 import { createCounters } from './counters.js';
@@ -23,7 +18,7 @@ import { batchIdOfEnvelopeLines, createEnvelopeFactory, type Envelope } from './
 import { createFlushPlanner } from './flush-planner.js';
 import { httpRequest } from './http-request.js';
 import { isOwnLogLine, type Logger } from './logger.js';
-import type { ThawGate } from './thaw-gate.js';
+import { type BackgroundGate, gatedTimers } from './thaw-gate.js';
 import { createTokenProvider } from './token-provider.js';
 
 /**
@@ -120,7 +115,7 @@ export interface PipelineContext {
    * before a batch's request is built, before each request to the tap is made (retries included),
    * and by the buffer's timers (its age and backoff timers) before they act.
    */
-  gate: Pick<ThawGate, 'pass' | 'holds'>;
+  gate: BackgroundGate;
 }
 
 /** The shipping pipeline, as the lifecycle drives it. */
@@ -149,7 +144,6 @@ export interface Pipeline {
 export async function createPipeline(config: Config, context: PipelineContext): Promise<Pipeline> {
   const { logger, now, receivesPlatform } = context;
   const { gate } = context;
-  const beforeSend = () => gate.pass();
   const counters = createCounters();
   const envelopes = createEnvelopeFactory(config.context);
   const planner = createFlushPlanner(
@@ -190,7 +184,7 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       // Each request waits at the gate right before it is made: a step of a send (the token, a retry
       // timer) that went on past a freeze must not make its request ahead of the INVOKE at the thaw.
       fetch: (async (url: string, init: Parameters<typeof httpRequest>[1]) => {
-        await beforeSend();
+        await gate.pass();
         return httpRequest(url, init);
       }) as unknown as typeof fetch,
     },
@@ -222,10 +216,10 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       logger,
       flush: async (batch) => {
         // A batch cut at a thaw (a timer that expired or a tap answer that came while the environment
-        // was frozen) is cut before the loop reads the INVOKE that woke it: its id, its body and its request are made once that
-        // INVOKE was handled and `next` sent (the gate, see thaw-gate.ts; the sink's fetch asks it
-        // again before each request), so the thaw's work never delays `next`.
-        await beforeSend();
+        // was frozen) is cut before the loop reads the INVOKE that woke it: its id, its body and its
+        // request are made once that INVOKE was handled and `next` sent (the gate, see thaw-gate.ts;
+        // the sink's fetch asks it again before each request), so the thaw's work never delays `next`.
+        await gate.pass();
         // The batch id is a digest of the record ids (no hash of the bytes sent).
         const id = batchIdOfEnvelopeLines(batch.lines);
         const result = await sink.send(
@@ -509,39 +503,5 @@ export async function createPipeline(config: Config, context: PipelineContext): 
       await finish(hardDeadline, event.shutdownReason);
     },
     finish,
-  };
-}
-
-/** A timer of {@link gatedTimers}: cleared stays cleared, also while its callback waits at the gate. */
-interface GatedTimer {
-  timer: ReturnType<typeof setTimeout>;
-  cleared: boolean;
-}
-
-/**
- * Timers for the buffer whose callbacks, when they come due while the gate holds (at a thaw, before
- * the INVOKE that woke the environment was read), wait for it: the batch an age timer cuts, or a
- * retry a backoff timer starts, goes behind `next` instead of ahead of it.
- * @example
- * createTelemetryBuffer(options, { flush, timers: gatedTimers(gate) });
- */
-export function gatedTimers(gate: Pick<ThawGate, 'pass' | 'holds'>): Timers {
-  return {
-    setTimeout(callback, ms) {
-      const handle: GatedTimer = {
-        cleared: false,
-        timer: setTimeout(() => {
-          if (!gate.holds()) callback();
-          else void gate.pass().then(() => handle.cleared || callback());
-        }, ms),
-      };
-      return handle;
-    },
-    clearTimeout(handle) {
-      const gated = handle as GatedTimer | undefined;
-      if (gated === undefined) return;
-      gated.cleared = true;
-      clearTimeout(gated.timer);
-    },
   };
 }

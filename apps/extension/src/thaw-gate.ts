@@ -1,3 +1,4 @@
+import type { Timers } from '@data-taps/telemetry-buffer';
 import { describeError } from './describe-error.js';
 
 /**
@@ -49,6 +50,9 @@ export interface ThawGate {
    */
   holds(): boolean;
 }
+
+/** What background work needs of the gate (the lifecycle alone drives it). */
+export type BackgroundGate = Pick<ThawGate, 'pass' | 'holds'>;
 
 /** Timers the gate uses (the global ones by default; tests pass fakes). */
 export interface ThawGateDeps {
@@ -143,7 +147,7 @@ export interface GatedQueue {
  * batches.run(() => pipeline.receive(records));
  */
 export function createGatedQueue(
-  gate: Pick<ThawGate, 'pass' | 'holds'>,
+  gate: BackgroundGate,
   logger: { error(message: string, fields: Record<string, unknown>): void },
 ): GatedQueue {
   const onError = (error: unknown) =>
@@ -162,5 +166,39 @@ export function createGatedQueue(
       });
     },
     idle: () => tail ?? Promise.resolve(),
+  };
+}
+
+/** A timer of {@link gatedTimers}: cleared stays cleared, also while its callback waits at the gate. */
+interface GatedTimer {
+  timer: ReturnType<typeof setTimeout>;
+  cleared: boolean;
+}
+
+/**
+ * Timers for the buffer whose callbacks, when they come due while the gate holds (at a thaw, before
+ * the INVOKE that woke the environment was read), wait for it: the batch an age timer cuts, or a
+ * retry a backoff timer starts, goes behind `next` instead of ahead of it.
+ * @example
+ * createTelemetryBuffer(options, { flush, timers: gatedTimers(gate) });
+ */
+export function gatedTimers(gate: BackgroundGate): Timers {
+  return {
+    setTimeout(callback, ms) {
+      const handle: GatedTimer = {
+        cleared: false,
+        timer: setTimeout(() => {
+          if (!gate.holds()) callback();
+          else void gate.pass().then(() => handle.cleared || callback());
+        }, ms),
+      };
+      return handle;
+    },
+    clearTimeout(handle) {
+      const gated = handle as GatedTimer | undefined;
+      if (gated === undefined) return;
+      gated.cleared = true;
+      clearTimeout(gated.timer);
+    },
   };
 }

@@ -1,28 +1,31 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { gatedTimers } from '../../src/pipeline.js';
+import { gatedTimers } from '../../src/thaw-gate.js';
 
-/** A gate the test opens by hand. */
+/** A gate the test opens by hand; it keeps every pass it handed out. */
 function manualGate() {
   let holding = false;
-  let open: (() => void)[] = [];
+  const open: (() => void)[] = [];
+  const passes: Promise<void>[] = [];
   return {
     gate: {
       holds: () => holding,
-      pass: () => new Promise<void>((resolve) => open.push(resolve)),
+      pass: () => {
+        const pass = new Promise<void>((resolve) => open.push(resolve));
+        passes.push(pass);
+        return pass;
+      },
     },
     hold(value: boolean) {
       holding = value;
     },
-    openAll() {
+    /** Opens the gate; resolves after what the timers chained on their passes ran (chained first). */
+    async openAll() {
       for (const resolve of open.splice(0)) resolve();
-      open = [];
+      await Promise.all(passes);
     },
+    asked: () => passes.length,
   };
 }
-
-const settle = async () => {
-  for (let i = 0; i < 3; i += 1) await Promise.resolve();
-};
 
 afterEach(() => {
   vi.useRealTimers();
@@ -31,13 +34,14 @@ afterEach(() => {
 describe('gatedTimers: the buffer’s timers behind the thaw gate', () => {
   it('runs a callback when it comes due while the gate does not hold', () => {
     vi.useFakeTimers();
-    const { gate } = manualGate();
+    const g = manualGate();
     const fired = vi.fn();
-    gatedTimers(gate).setTimeout(fired, 100);
+    gatedTimers(g.gate).setTimeout(fired, 100);
     vi.advanceTimersByTime(99);
     expect(fired).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(fired).toHaveBeenCalledTimes(1);
+    expect(g.asked()).toBe(0);
   });
 
   it('makes a callback due while the gate holds (a thaw) wait until the gate lets it go', async () => {
@@ -47,10 +51,10 @@ describe('gatedTimers: the buffer’s timers behind the thaw gate', () => {
     gatedTimers(g.gate).setTimeout(fired, 100);
     g.hold(true);
     vi.advanceTimersByTime(100);
-    await settle();
+    // due: it asked the gate, and runs only once the gate lets it go
+    expect(g.asked()).toBe(1);
     expect(fired).not.toHaveBeenCalled();
-    g.openAll();
-    await settle();
+    await g.openAll();
     expect(fired).toHaveBeenCalledTimes(1);
   });
 
@@ -64,10 +68,10 @@ describe('gatedTimers: the buffer’s timers behind the thaw gate', () => {
     const handle = timers.setTimeout(waiting, 100);
     g.hold(true);
     vi.advanceTimersByTime(100);
+    expect(g.asked()).toBe(1); // only the timer that was not cleared came due
     timers.clearTimeout(handle); // after it fired, while held
     timers.clearTimeout(undefined); // the buffer clears timers it never set
-    g.openAll();
-    await settle();
+    await g.openAll();
     expect(early).not.toHaveBeenCalled();
     expect(waiting).not.toHaveBeenCalled();
   });
